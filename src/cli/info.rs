@@ -1,0 +1,69 @@
+//! `brunel models`, `brunel params`, `brunel theory`.
+
+use crate::model::{self, brunel};
+use crate::theory::{stationary_states, MeanFieldParams};
+
+pub fn models() -> anyhow::Result<()> {
+    for m in model::MODELS {
+        println!("{:<10} {}", m.name, m.summary);
+    }
+    Ok(())
+}
+
+pub fn params(name: &str) -> anyhow::Result<()> {
+    let m = model::find(name)?;
+    println!(
+        "{:<18} {:>10}  {:<8} {:<24} meaning",
+        "name", "default", "unit", "allowed"
+    );
+    for d in m.params {
+        println!(
+            "{:<18} {:>10}  {:<8} {:<24} {}",
+            d.name,
+            d.default,
+            d.unit,
+            d.range.to_string(),
+            d.meaning
+        );
+    }
+    Ok(())
+}
+
+pub fn theory(sets: &[String]) -> anyhow::Result<()> {
+    let m = &brunel::MODEL;
+    let p = m.with_assignments(sets)?;
+    m.spec(&p)?;
+    let mf = MeanFieldParams::from_brunel(&p);
+    println!(
+        "model brunel: g = {}, eta = {}, C_E = {}, C_I = {}, J = {} mV, V_r = {} mV",
+        mf.g,
+        p.get("eta"),
+        mf.c_e,
+        mf.c_i,
+        mf.j_mv,
+        mf.v_r_mv
+    );
+    println!("nu_thr = {:.4} Hz per input; nu_ext = {:.4} Hz; external drive C_E·nu_ext = {:.1} Hz per neuron", mf.nu_thr_hz(), mf.nu_ext_hz, mf.c_e * mf.nu_ext_hz);
+    let states = stationary_states(&mf);
+    println!(
+        "{:>12} {:>10} {:>10} {:>8}  stability (rate dynamics)",
+        "rate (Hz)", "mu (mV)", "sigma (mV)", "CV ISI"
+    );
+    for s in &states {
+        println!(
+            "{:>12.4} {:>10.3} {:>10.3} {:>8.3}  {}",
+            s.rate_hz,
+            s.mu_mv,
+            s.sigma_mv,
+            s.cv_isi,
+            if s.stable { "stable" } else { "unstable" }
+        );
+    }
+    if states.len() > 1 {
+        println!(
+            "{} stationary states: the network is multistable here.",
+            states.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,285 @@
+//! `brunel simulate`: one network, its measures on the terminal, files in a folder.
+
+use super::{default_out, ModelArgs};
+use crate::analysis::classify::ClassifierSettings;
+use crate::analysis::AnalysisSettings;
+use crate::model;
+use crate::plot;
+use crate::run::{run as run_model, RunOutcome};
+use crate::store;
+use anyhow::{bail, Context};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Seed of every random draw (connectivity, initial values, Poisson drive).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Simulated time in ms (shorthand for --set duration_ms=T).
+    #[arg(long, value_name = "T")]
+    pub duration_ms: Option<f64>,
+    /// Output folder [default: results/simulate/<model>[-<overrides>]-seed<N>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Projection drawn in connectivity.png, as SOURCE-TARGET (E-E, E-I, I-E, I-I, ...).
+    #[arg(long, default_value = "E-E", value_name = "PROJECTION")]
+    pub connectivity: String,
+    /// Time window of fig8.png, START:END in ms [default: the last 200 ms].
+    #[arg(long, value_name = "START:END")]
+    pub window_ms: Option<String>,
+    /// Most neurons shown in raster.png (taken from each population in proportion).
+    #[arg(long, default_value_t = 200)]
+    pub raster_neurons: usize,
+}
+
+fn parse_window(text: &str, duration: f64) -> anyhow::Result<(f64, f64)> {
+    let (a, b) = text
+        .split_once(':')
+        .with_context(|| format!("--window-ms `{text}`: expected START:END in ms"))?;
+    let (a, b): (f64, f64) = (
+        a.trim()
+            .parse()
+            .with_context(|| format!("--window-ms: `{a}` is not a number"))?,
+        b.trim()
+            .parse()
+            .with_context(|| format!("--window-ms: `{b}` is not a number"))?,
+    );
+    if !(0.0 <= a && a < b && b <= duration) {
+        bail!("--window-ms {a}:{b}: expected 0 <= START < END <= duration ({duration} ms)");
+    }
+    Ok((a, b))
+}
+
+pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
+    // Everything is checked before anything is written.
+    let m = model::find(&a.model.model)?;
+    let mut params = m.with_assignments(&a.model.sets)?;
+    if let Some(d) = a.duration_ms {
+        params.set("duration_ms", d).context("--duration-ms")?;
+    }
+    let spec = m.spec(&params)?;
+    spec.validate()?;
+    if !spec.projections.iter().any(|p| p.name == a.connectivity) {
+        let names: Vec<_> = spec.projections.iter().map(|p| p.name.as_str()).collect();
+        bail!(
+            "--connectivity `{}`: no such projection in model {}; choose one of {}",
+            a.connectivity,
+            m.name,
+            names.join(", ")
+        );
+    }
+    let window = match &a.window_ms {
+        Some(w) => parse_window(w, spec.duration_ms)?,
+        None => ((spec.duration_ms - 200.0).max(0.0), spec.duration_ms),
+    };
+    let overrides = params.overrides();
+    let out = a.out.clone().unwrap_or_else(|| {
+        let mut name = m.name.to_string();
+        for o in &overrides {
+            name.push('-');
+            name.push_str(o);
+        }
+        default_out("simulate", &format!("{name}-seed{}", a.seed))
+    });
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+
+    eprintln!(
+        "simulating model {} ({} ms, seed {}) ...",
+        m.name, spec.duration_ms, a.seed
+    );
+    let outcome = run_model(
+        m,
+        &params,
+        a.seed,
+        &AnalysisSettings::default(),
+        &ClassifierSettings::default(),
+    )?;
+    print_table(&outcome);
+
+    let title = {
+        let o = if overrides.is_empty() {
+            "defaults".to_string()
+        } else {
+            overrides.join(", ")
+        };
+        format!("{} — {} — seed {}", m.name, o, a.seed)
+    };
+    let rec = &outcome.recording;
+    let spikes_path = out.join("spikes.parquet");
+    let mut df = store::spikes_frame(rec)?;
+    let meta = vec![
+        ("brunel_model".to_string(), m.name.to_string()),
+        ("brunel_seed".to_string(), a.seed.to_string()),
+        (
+            "brunel_params".to_string(),
+            serde_json::to_string(&params.to_map())?,
+        ),
+        (
+            "brunel_version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+    ];
+    store::write_parquet(&spikes_path, &mut df, &meta)?;
+    plot::raster::raster(
+        rec,
+        &out.join("raster.png"),
+        &title,
+        0.0,
+        spec.duration_ms,
+        a.raster_neurons,
+    )?;
+    write_connectivity(
+        &outcome,
+        &a.connectivity,
+        &out.join("connectivity.png"),
+        &title,
+    )?;
+    if m.name == model::brunel::MODEL.name {
+        plot::raster::fig8(rec, &out.join("fig8.png"), &title, window.0, window.1, 50)?;
+    }
+    write_summary(&out.join("summary.json"), m.name, a.seed, &params, &outcome)?;
+    println!(
+        "wrote {}/{{raster.png, connectivity.png, spikes.parquet, summary.json{}}}",
+        out.display(),
+        if m.name == "brunel" { ", fig8.png" } else { "" }
+    );
+    Ok(())
+}
+
+fn write_connectivity(o: &RunOutcome, name: &str, path: &Path, title: &str) -> anyhow::Result<()> {
+    let pr = o.network.projection(name).expect("checked above");
+    let tgt = &o.network.lif[pr.target];
+    let n_src = pr.offsets.len() - 1;
+    // Large projections: show the synapses among the first 100 sources and targets.
+    let limit = 100;
+    let (ns, nt) = if n_src > 2 * limit || tgt.size > 2 * limit {
+        (n_src.min(limit), tgt.size.min(limit))
+    } else {
+        (n_src, tgt.size)
+    };
+    let pairs: Vec<(usize, usize)> = pr
+        .pairs(tgt.offset)
+        .filter(|&(s, t)| s < ns && t < nt)
+        .collect();
+    let sub = if ns < n_src || nt < tgt.size {
+        format!(" (first {ns} × {nt} neurons)")
+    } else {
+        String::new()
+    };
+    plot::connectivity::connectivity(
+        &pairs,
+        ns,
+        nt,
+        path,
+        &format!("{name}: {} synapses{sub} — {title}", pairs.len()),
+    )?;
+    Ok(())
+}
+
+fn write_summary(
+    path: &Path,
+    model: &str,
+    seed: u64,
+    params: &model::ParamSet,
+    o: &RunOutcome,
+) -> anyhow::Result<()> {
+    let summary = serde_json::json!({
+        "model": model,
+        "seed": seed,
+        "params": params.to_map(),
+        "overrides": params.overrides(),
+        "measures": o.measures,
+        "regime": o.regime.label(),
+        "theory": o.prediction,
+        "work": {
+            "neuron_steps": o.recording.work.neuron_steps,
+            "synaptic_events": o.recording.work.synaptic_events,
+            "poisson_events": o.recording.work.poisson_events,
+            "synapses": o.network.n_synapses(),
+        },
+        "timings_s": o.timings,
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    let text = serde_json::to_string_pretty(&summary)?;
+    store::write_atomic(path, |f| {
+        use std::io::Write;
+        f.write_all(text.as_bytes())
+            .map_err(store::StoreError::io(path))
+    })?;
+    Ok(())
+}
+
+fn fmt(x: f64, prec: usize) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else {
+        format!("{x:.prec$}")
+    }
+}
+
+/// Prints the per-population table and the network-level measures.
+pub fn print_table(o: &RunOutcome) {
+    let m = &o.measures;
+    println!(
+        "window: {:.0} ms after a {:.0} ms warm-up; CV over neurons with >= 3 spikes",
+        m.window_ms, o.spec.warmup_ms
+    );
+    println!(
+        "{:<12} {:>8} {:>9} {:>10} {:>8} {:>10} {:>10}",
+        "population", "neurons", "spikes", "rate (Hz)", "CV ISI", "CV n (%)", "active (%)"
+    );
+    for p in m.populations.iter().chain(std::iter::once(&m.all)) {
+        println!(
+            "{:<12} {:>8} {:>9} {:>10} {:>8} {:>10} {:>10}",
+            p.name,
+            p.n_neurons,
+            p.n_spikes,
+            fmt(p.rate_hz, 3),
+            fmt(p.cv_isi, 3),
+            fmt(100.0 * p.cv_fraction, 1),
+            fmt(100.0 * p.active_fraction, 1)
+        );
+    }
+    println!(
+        "Fano factor (1 ms bins) {}   Golomb chi {}   spectral peak {} Hz (share {})",
+        fmt(m.fano_factor, 2),
+        fmt(m.chi, 3),
+        fmt(m.spectrum_peak_hz, 1),
+        fmt(m.spectrum_peak_share, 3)
+    );
+    println!("regime: {}", o.regime);
+    if let Some(p) = &o.prediction {
+        let rates: Vec<String> = p
+            .states
+            .iter()
+            .map(|s| {
+                format!(
+                    "{:.3}{}",
+                    s.rate_hz,
+                    if s.stable { "" } else { " (unstable)" }
+                )
+            })
+            .collect();
+        match p.nearest {
+            Some(s) => println!(
+                "mean field: {:.3} Hz (CV {:.3}) vs simulated {:.3} Hz; all stationary rates: {} Hz",
+                s.rate_hz,
+                s.cv_isi,
+                m.all.rate_hz,
+                rates.join(", ")
+            ),
+            None => println!("mean field: no stable stationary state"),
+        }
+    }
+    println!(
+        "build {:.2} s, simulate {:.2} s, analyse {:.2} s; {} synapses, {} synaptic events",
+        o.timings.build_s,
+        o.timings.simulate_s,
+        o.timings.analyse_s,
+        o.network.n_synapses(),
+        o.recording.work.synaptic_events
+    );
+}

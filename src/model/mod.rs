@@ -1,0 +1,92 @@
+//! Models: presets with named scalar parameters that turn into a [`NetworkSpec`].
+//!
+//! `tutorial` is the seed's balanced random network (Brian2 task) with its extension;
+//! `brunel` is Brunel (2000) model A. `--set name=value` overrides any parameter.
+
+pub mod brunel;
+pub mod params;
+pub mod spec;
+pub mod tutorial;
+
+pub use params::{ParamDef, ParamError, ParamSet, Range};
+pub use spec::*;
+
+/// A model preset: its parameter table and how parameters become a network.
+#[derive(Debug, Clone, Copy)]
+pub struct Model {
+    pub name: &'static str,
+    /// One line for `brunel models`.
+    pub summary: &'static str,
+    pub params: &'static [ParamDef],
+    /// Builds the network description; errors for combinations the ranges cannot rule out.
+    pub build: fn(&ParamSet) -> Result<NetworkSpec, ParamError>,
+}
+
+impl Model {
+    /// The model's defaults.
+    pub fn defaults(&self) -> ParamSet {
+        ParamSet::defaults(self.name, self.params)
+    }
+
+    /// Defaults with `name=value` assignments applied in order.
+    pub fn with_assignments<S: AsRef<str>>(&self, sets: &[S]) -> Result<ParamSet, ParamError> {
+        let mut p = self.defaults();
+        for s in sets {
+            p.apply_assignment(s.as_ref())?;
+        }
+        Ok(p)
+    }
+
+    /// The network for a parameter set of this model.
+    pub fn spec(&self, params: &ParamSet) -> Result<NetworkSpec, ParamError> {
+        (self.build)(params)
+    }
+}
+
+/// Every model the program knows, in the order `brunel models` lists them.
+pub const MODELS: &[Model] = &[tutorial::MODEL, brunel::MODEL];
+
+/// An unknown model name.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown model `{name}`; known models: {}", MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", "))]
+pub struct UnknownModel {
+    pub name: String,
+}
+
+/// Looks a model up by name.
+pub fn find(name: &str) -> Result<&'static Model, UnknownModel> {
+    MODELS
+        .iter()
+        .find(|m| m.name == name)
+        .ok_or_else(|| UnknownModel {
+            name: name.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_model_builds_a_valid_spec_from_defaults() {
+        for m in MODELS {
+            let spec = m.spec(&m.defaults()).unwrap();
+            spec.validate().unwrap();
+            for d in m.params {
+                assert!(
+                    d.range.contains(d.default),
+                    "{}: default of {} outside its range",
+                    m.name,
+                    d.name
+                );
+                assert!(!d.meaning.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_model_lists_known_ones() {
+        let e = find("nope").unwrap_err().to_string();
+        assert!(e.contains("tutorial") && e.contains("brunel"));
+    }
+}

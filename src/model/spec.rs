@@ -1,0 +1,265 @@
+//! `NetworkSpec`: a declarative description of a network (populations, projections,
+//! connectors, weight and delay distributions) that knows nothing of how it is simulated.
+
+/// How a synaptic input acts on a LIF neuron.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Synapse {
+    /// A spike of weight w adds w (mV) to v at once (Brunel 2000; NEST `iaf_psc_delta`).
+    /// Input arriving while refractory is discarded.
+    Delta,
+    /// A spike of weight w adds w (mV) to a current-like variable I that decays with
+    /// `tau_syn_ms`; dv/dt = (u_rest − v + I)/tau_m (the tutorial's model, Brian2 style).
+    /// I keeps evolving and receiving input while the neuron is refractory.
+    ExpCurrent { tau_syn_ms: f64 },
+}
+
+/// A per-neuron value: the same for all, or drawn uniformly in `[lo, hi)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PerNeuron {
+    Constant(f64),
+    Uniform { lo: f64, hi: f64 },
+}
+
+/// Initial membrane potential of each neuron.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InitialV {
+    /// v starts at the neuron's own resting potential.
+    AtRest,
+    /// v starts at a value drawn per neuron.
+    Draw(PerNeuron),
+}
+
+/// Parameters of a population of leaky integrate-and-fire neurons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifParams {
+    pub tau_m_ms: f64,
+    pub synapse: Synapse,
+    pub v_th_mv: f64,
+    pub v_reset_mv: f64,
+    pub t_ref_ms: f64,
+    pub u_rest_mv: PerNeuron,
+    pub v_init_mv: InitialV,
+}
+
+/// What the neurons of a population are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PopulationKind {
+    /// Leaky integrate-and-fire neurons (their spikes are recorded).
+    Lif(LifParams),
+    /// Independent Poisson spike sources at `rate_hz` each. On the time grid a source emits a
+    /// Poisson-distributed number of spikes per step (mean rate·dt), delivered with that
+    /// multiplicity, which is exact for a Poisson process (NEST `poisson_generator`).
+    Poisson { rate_hz: f64 },
+}
+
+/// A named group of neurons or sources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationSpec {
+    pub name: String,
+    pub size: usize,
+    pub kind: PopulationKind,
+}
+
+/// Which pairs of neurons a projection connects.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Connector {
+    /// Source i onto target i (sizes must match).
+    OneToOne,
+    /// Every source onto every target.
+    AllToAll { allow_autapses: bool },
+    /// Each pair independently with probability `p` (Brian2 `connect(p=...)`).
+    FixedProbability { p: f64, allow_autapses: bool },
+    /// Each target draws exactly `k` sources uniformly (NEST `fixed_indegree`).
+    FixedInDegree {
+        k: usize,
+        allow_autapses: bool,
+        allow_multapses: bool,
+    },
+}
+
+/// Weight of each synapse, in mV (a voltage jump for delta synapses, a jump of I otherwise).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WeightSpec {
+    Constant {
+        w_mv: f64,
+    },
+    /// `scale · |N(mean_mv, sd_mv)|`: positive draws, the sign and size set by `scale`
+    /// (the tutorial: scale 1 for excitation, −4 for inhibition).
+    AbsNormal {
+        mean_mv: f64,
+        sd_mv: f64,
+        scale: f64,
+    },
+}
+
+/// Transmission delay of each synapse. Delays are whole time steps: a value is rounded to the
+/// nearest step, and draws below one step are clipped to dt (as NEST/PyNN `normal_clipped`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DelaySpec {
+    Constant { d_ms: f64 },
+    Normal { mean_ms: f64, sd_ms: f64 },
+}
+
+/// A set of synapses from one population onto another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectionSpec {
+    pub name: String,
+    pub source: String,
+    pub target: String,
+    pub connector: Connector,
+    pub weight: WeightSpec,
+    pub delay: DelaySpec,
+}
+
+/// Membrane potentials to sample during a run: `count` neurons of a population spread evenly
+/// over its indices, every `every_ms`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VoltageSampling {
+    pub population: String,
+    pub count: usize,
+    pub every_ms: f64,
+}
+
+/// A whole network and how long to run it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkSpec {
+    pub dt_ms: f64,
+    pub duration_ms: f64,
+    /// Initial part of the run that measures ignore.
+    pub warmup_ms: f64,
+    pub populations: Vec<PopulationSpec>,
+    pub projections: Vec<ProjectionSpec>,
+    pub voltage_sampling: Vec<VoltageSampling>,
+}
+
+/// A network description that cannot be built.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SpecError {
+    #[error("projection `{projection}`: unknown population `{population}`")]
+    UnknownPopulation {
+        projection: String,
+        population: String,
+    },
+    #[error("projection `{projection}`: {message}")]
+    BadProjection { projection: String, message: String },
+    #[error("population `{population}`: {message}")]
+    BadPopulation { population: String, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl NetworkSpec {
+    /// Index of a population by name.
+    pub fn population_index(&self, name: &str) -> Option<usize> {
+        self.populations.iter().position(|p| p.name == name)
+    }
+
+    /// Number of whole time steps in the run.
+    pub fn n_steps(&self) -> usize {
+        (self.duration_ms / self.dt_ms).round() as usize
+    }
+
+    /// Number of whole steps in the warm-up.
+    pub fn warmup_steps(&self) -> usize {
+        ((self.warmup_ms / self.dt_ms).round() as usize).min(self.n_steps())
+    }
+
+    /// Checks the description for inconsistencies the parameter ranges cannot catch.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        if !(self.dt_ms > 0.0) || !(self.duration_ms > 0.0) {
+            return Err(SpecError::Other(format!(
+                "dt_ms ({}) and duration_ms ({}) must be > 0",
+                self.dt_ms, self.duration_ms
+            )));
+        }
+        if self.warmup_ms >= self.duration_ms {
+            return Err(SpecError::Other(format!(
+                "warmup_ms ({}) must be shorter than duration_ms ({}): nothing would be measured",
+                self.warmup_ms, self.duration_ms
+            )));
+        }
+        for p in &self.populations {
+            if let PopulationKind::Lif(l) = &p.kind {
+                if l.v_reset_mv >= l.v_th_mv {
+                    return Err(SpecError::BadPopulation {
+                        population: p.name.clone(),
+                        message: format!(
+                            "reset ({} mV) must lie below threshold ({} mV)",
+                            l.v_reset_mv, l.v_th_mv
+                        ),
+                    });
+                }
+                if let PerNeuron::Uniform { lo: a, hi: b } = l.u_rest_mv {
+                    if a > b {
+                        return Err(SpecError::BadPopulation {
+                            population: p.name.clone(),
+                            message: format!("resting potential range [{a}, {b}] mV is empty"),
+                        });
+                    }
+                }
+            }
+        }
+        for pr in &self.projections {
+            let si =
+                self.population_index(&pr.source)
+                    .ok_or_else(|| SpecError::UnknownPopulation {
+                        projection: pr.name.clone(),
+                        population: pr.source.clone(),
+                    })?;
+            let ti =
+                self.population_index(&pr.target)
+                    .ok_or_else(|| SpecError::UnknownPopulation {
+                        projection: pr.name.clone(),
+                        population: pr.target.clone(),
+                    })?;
+            let (src, tgt) = (&self.populations[si], &self.populations[ti]);
+            let bad = |m: String| SpecError::BadProjection {
+                projection: pr.name.clone(),
+                message: m,
+            };
+            if !matches!(tgt.kind, PopulationKind::Lif(_)) {
+                return Err(bad(format!(
+                    "target `{}` is not a LIF population",
+                    tgt.name
+                )));
+            }
+            match pr.connector {
+                Connector::OneToOne if src.size != tgt.size => {
+                    return Err(bad(format!(
+                        "one-to-one needs equal sizes, got {} and {}",
+                        src.size, tgt.size
+                    )))
+                }
+                Connector::FixedProbability { p, .. } if !(0.0..=1.0).contains(&p) => {
+                    return Err(bad(format!("connection probability {p} is outside [0, 1]")))
+                }
+                Connector::FixedInDegree {
+                    k,
+                    allow_autapses,
+                    allow_multapses,
+                } => {
+                    let avail = if si == ti && !allow_autapses {
+                        src.size.saturating_sub(1)
+                    } else {
+                        src.size
+                    };
+                    if k > 0 && avail == 0 {
+                        return Err(bad(format!("in-degree {k} but no eligible source")));
+                    }
+                    if !allow_multapses && k > avail {
+                        return Err(bad(format!(
+                            "in-degree {k} exceeds the {avail} distinct sources available without multapses"
+                        )));
+                    }
+                }
+                _ => {}
+            }
+            if let DelaySpec::Normal { sd_ms, .. } = pr.delay {
+                if sd_ms < 0.0 {
+                    return Err(bad(format!("delay sd {sd_ms} ms is negative")));
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,59 @@
+//! PNG figures with plotters: rasters, the Fig. 8 layout, connectivity, heatmaps and the
+//! regime map. Text is drawn with a bundled DejaVu Sans through `ab_glyph`, so no system font
+//! library is needed.
+
+pub mod connectivity;
+pub mod heatmap;
+pub mod raster;
+
+use std::path::Path;
+use std::sync::Once;
+
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static REGISTER: Once = Once::new();
+
+/// Font family name used by every figure.
+pub const FONT_FAMILY: &str = "sans-serif";
+
+/// Registers the bundled font with plotters (once per process).
+pub fn ensure_font() {
+    REGISTER.call_once(|| {
+        for style in [
+            plotters::style::FontStyle::Normal,
+            plotters::style::FontStyle::Bold,
+        ] {
+            if plotters::style::register_font(FONT_FAMILY, style, FONT).is_err() {
+                panic!("the bundled font assets/fonts/DejaVuSans.ttf is not a valid font");
+            }
+        }
+    });
+}
+
+/// A figure that could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw {path}: {message}")]
+pub struct PlotError {
+    pub path: String,
+    pub message: String,
+}
+
+impl PlotError {
+    pub(crate) fn at<E: std::fmt::Display>(path: &Path) -> impl FnOnce(E) -> PlotError + '_ {
+        move |e| PlotError {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Shorthand to turn any plotters error into a [`PlotError`] for `path`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! plot_try {
+    ($path:expr, $e:expr) => {
+        $e.map_err(|e| $crate::plot::PlotError {
+            path: $path.display().to_string(),
+            message: e.to_string(),
+        })?
+    };
+}

@@ -1,0 +1,94 @@
+//! One run of a model at one parameter set and seed: build the network, simulate, measure,
+//! classify, and put the mean-field prediction beside it. Shared by `simulate` and `sweep`.
+
+use crate::analysis::classify::{classify, ClassifierSettings, Regime};
+use crate::analysis::{measure, AnalysisSettings, Measures};
+use crate::engine::{self, Recording};
+use crate::model::{Model, NetworkSpec, ParamError, ParamSet, SpecError};
+use crate::network::{self, Network};
+use crate::theory::{self, MeanFieldParams, StationaryState};
+use std::time::Instant;
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+}
+
+/// The mean-field prediction for a run (model `brunel` only).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Prediction {
+    /// Every stationary state, lowest rate first.
+    pub states: Vec<StationaryState>,
+    /// The stable state nearest the simulated rate.
+    pub nearest: Option<StationaryState>,
+}
+
+/// Wall-clock cost of a run, in seconds.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Timings {
+    pub build_s: f64,
+    pub simulate_s: f64,
+    pub analyse_s: f64,
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub spec: NetworkSpec,
+    pub network: Network,
+    pub recording: Recording,
+    pub measures: Measures,
+    pub regime: Regime,
+    pub prediction: Option<Prediction>,
+    pub timings: Timings,
+}
+
+/// The mean-field prediction for a parameter set of a model, if the model has a theory.
+pub fn predict(model: &Model, params: &ParamSet, observed_hz: Option<f64>) -> Option<Prediction> {
+    if model.name != crate::model::brunel::MODEL.name {
+        return None;
+    }
+    let mf = MeanFieldParams::from_brunel(params);
+    let states = theory::stationary_states(&mf);
+    let nearest = theory::nearest_stable(&states, observed_hz);
+    Some(Prediction { states, nearest })
+}
+
+/// Runs `model` at `params` with `seed`.
+pub fn run(
+    model: &Model,
+    params: &ParamSet,
+    seed: u64,
+    analysis: &AnalysisSettings,
+    classifier: &ClassifierSettings,
+) -> Result<RunOutcome, RunError> {
+    let spec = model.spec(params)?;
+    spec.validate()?;
+    let t0 = Instant::now();
+    let network = network::build(&spec, seed)?;
+    let t1 = Instant::now();
+    let recording = engine::run(&network, spec.n_steps(), seed);
+    let t2 = Instant::now();
+    let measures = measure(&recording, spec.warmup_steps(), analysis);
+    let regime = classify(&measures, classifier);
+    let prediction = predict(model, params, Some(measures.all.rate_hz));
+    let t3 = Instant::now();
+    let timings = Timings {
+        build_s: (t1 - t0).as_secs_f64(),
+        simulate_s: (t2 - t1).as_secs_f64(),
+        analyse_s: (t3 - t2).as_secs_f64(),
+    };
+    Ok(RunOutcome {
+        spec,
+        network,
+        recording,
+        measures,
+        regime,
+        prediction,
+        timings,
+    })
+}

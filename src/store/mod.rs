@@ -1,0 +1,147 @@
+//! Parquet files: atomic writes (temporary name, then rename), provenance key-value metadata,
+//! spike trains, and the sweep results' part files.
+
+use polars::prelude::*;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parquet { path: String, message: String },
+}
+
+impl StoreError {
+    pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+        move |source| StoreError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+    pub(crate) fn pq(path: &Path) -> impl FnOnce(PolarsError) -> StoreError + '_ {
+        move |e| StoreError::Parquet {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// The temporary name a file is written under before it is renamed into place: hidden
+/// (leading dot) and ending in `.tmp`, so dataset readers never pick it up.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Writes a file whole or not at all: `write` fills a temporary file, which is synced and
+/// renamed over `path` only when complete.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut f = File::create(&tmp).map_err(StoreError::io(&tmp))?;
+        write(&mut f)?;
+        f.flush().map_err(StoreError::io(&tmp))?;
+        f.sync_all().map_err(StoreError::io(&tmp))?;
+        std::fs::rename(&tmp, path).map_err(StoreError::io(path))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes a data frame as Parquet (zstd) with key-value metadata, atomically.
+pub fn write_parquet(
+    path: &Path,
+    df: &mut DataFrame,
+    metadata: &[(String, String)],
+) -> Result<(), StoreError> {
+    write_atomic(path, |f| {
+        let kv = if metadata.is_empty() {
+            None
+        } else {
+            Some(KeyValueMetadata::from_static(metadata.to_vec()))
+        };
+        ParquetWriter::new(f)
+            .with_compression(ParquetCompression::Zstd(None))
+            .with_key_value_metadata(kv)
+            .finish(df)
+            .map_err(StoreError::pq(path))?;
+        Ok(())
+    })
+}
+
+/// Reads a whole Parquet file.
+pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
+    let f = File::open(path).map_err(StoreError::io(path))?;
+    ParquetReader::new(f).finish().map_err(StoreError::pq(path))
+}
+
+/// The key-value metadata of a Parquet file; fails on a truncated or foreign file.
+pub fn read_metadata(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
+    let f = File::open(path).map_err(StoreError::io(path))?;
+    let mut reader = ParquetReader::new(f);
+    let md = reader.get_metadata().map_err(StoreError::pq(path))?;
+    Ok(md
+        .key_value_metadata()
+        .as_ref()
+        .map(|kv| {
+            kv.iter()
+                .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Spike trains as a table: population (string), neuron (u32, index within the population),
+/// time_ms (f64), in time order per population.
+pub fn spikes_frame(rec: &crate::engine::Recording) -> Result<DataFrame, PolarsError> {
+    let mut pop = Vec::new();
+    let mut neuron = Vec::new();
+    let mut time = Vec::new();
+    for p in &rec.spikes {
+        for (&s, &j) in p.steps.iter().zip(&p.neurons) {
+            pop.push(p.name.as_str());
+            neuron.push(j);
+            time.push(s as f64 * rec.dt_ms);
+        }
+    }
+    df!("population" => pop, "neuron" => neuron, "time_ms" => time)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parquet_round_trip_keeps_rows_and_metadata() {
+        let dir = std::env::temp_dir().join(format!("brunel-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.parquet");
+        let mut df = df!("a" => [1u32, 2, 3], "b" => [0.5f64, 1.5, 2.5]).unwrap();
+        write_parquet(&path, &mut df, &[("k".into(), "v".into())]).unwrap();
+        assert_eq!(read_parquet(&path).unwrap(), df);
+        assert!(read_metadata(&path)
+            .unwrap()
+            .contains(&("k".to_string(), "v".to_string())));
+        assert!(!temp_path(&path).exists());
+        // A truncated file is detected.
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(read_metadata(&path).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,1 @@
+//! Sweep definitions, grid expansion, seeding and parallel execution (next issue).

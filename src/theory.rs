@@ -1,0 +1,358 @@
+//! Mean-field theory of Brunel (2000) model A: the threshold rate nu_thr, the self-consistent
+//! stationary rates nu_0 (every root where several exist) and the predicted CV of ISI.
+//!
+//! mu = C_E·J·tau·(nu_ext + nu_0·(1 − gamma·g)), sigma² = J²·C_E·tau·(nu_ext + nu_0·(1 + gamma·g²)),
+//! gamma = C_I/C_E, and 1/nu_0 = tau_rp + tau·√π·∫_{y_r}^{y_θ} e^{u²}(1 + erf u) du with
+//! y = (V − mu)/sigma. The integrand is erfcx(−u), evaluated without overflow for the
+//! mean-driven (negative y) side; the integral uses composite 10-point Gauss–Legendre.
+
+use crate::model::ParamSet;
+use serde::Serialize;
+use std::f64::consts::PI;
+
+/// The scaled complementary error function erfcx(x) = e^{x²}·erfc(x).
+pub fn erfcx(x: f64) -> f64 {
+    if x < 0.0 {
+        if x < -26.6 {
+            return f64::INFINITY;
+        }
+        return 2.0 * (x * x).exp() - erfcx(-x);
+    }
+    if x < 26.0 {
+        (x * x).exp() * libm::erfc(x)
+    } else {
+        let x2 = x * x;
+        (1.0 - 0.5 / x2 + 0.75 / (x2 * x2) - 1.875 / (x2 * x2 * x2)) / (x * PI.sqrt())
+    }
+}
+
+const GL_X: [f64; 10] = [
+    -0.973_906_528_517_171_7,
+    -0.865_063_366_688_984_5,
+    -0.679_409_568_299_024_4,
+    -0.433_395_394_129_247_2,
+    -0.148_874_338_981_631_2,
+    0.148_874_338_981_631_2,
+    0.433_395_394_129_247_2,
+    0.679_409_568_299_024_4,
+    0.865_063_366_688_984_5,
+    0.973_906_528_517_171_7,
+];
+const GL_W: [f64; 10] = [
+    0.066_671_344_308_688_1,
+    0.149_451_349_150_580_6,
+    0.219_086_362_515_982_0,
+    0.269_266_719_309_996_4,
+    0.295_524_224_714_752_9,
+    0.295_524_224_714_752_9,
+    0.269_266_719_309_996_4,
+    0.219_086_362_515_982_0,
+    0.149_451_349_150_580_6,
+    0.066_671_344_308_688_1,
+];
+
+/// ∫_a^b f with composite 10-point Gauss–Legendre on panels no wider than `h`.
+fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64, h: f64) -> f64 {
+    if b <= a {
+        return 0.0;
+    }
+    let n = ((b - a) / h).ceil().max(1.0) as usize;
+    let w = (b - a) / n as f64;
+    let mut sum = 0.0;
+    for k in 0..n {
+        let mid = a + (k as f64 + 0.5) * w;
+        for i in 0..10 {
+            sum += GL_W[i] * f(mid + 0.5 * w * GL_X[i]);
+        }
+    }
+    sum * 0.5 * w
+}
+
+/// Parameters of model A that the mean field needs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MeanFieldParams {
+    pub c_e: f64,
+    pub c_i: f64,
+    pub j_mv: f64,
+    pub g: f64,
+    /// External rate per input synapse (Hz); the drive is C_E inputs at this rate.
+    pub nu_ext_hz: f64,
+    pub tau_m_ms: f64,
+    pub theta_mv: f64,
+    pub v_r_mv: f64,
+    pub tau_rp_ms: f64,
+}
+
+impl MeanFieldParams {
+    /// The mean-field parameters of a `brunel` model parameter set.
+    pub fn from_brunel(p: &ParamSet) -> Self {
+        let (c_e, c_i) = crate::model::brunel::in_degrees(p);
+        MeanFieldParams {
+            c_e: c_e as f64,
+            c_i: c_i as f64,
+            j_mv: p.get("J"),
+            g: p.get("g"),
+            nu_ext_hz: p.get("eta") * crate::model::brunel::nu_thr_hz(p),
+            tau_m_ms: p.get("tau_m_ms"),
+            theta_mv: p.get("theta"),
+            v_r_mv: p.get("V_r"),
+            tau_rp_ms: p.get("tau_rp_ms"),
+        }
+    }
+
+    /// nu_thr = theta/(J·C_E·tau) in Hz.
+    pub fn nu_thr_hz(&self) -> f64 {
+        self.theta_mv / (self.j_mv * self.c_e * self.tau_m_ms * 1e-3)
+    }
+
+    /// (mu, sigma) in mV of the input when the network fires at `nu_hz`.
+    pub fn mu_sigma(&self, nu_hz: f64) -> (f64, f64) {
+        let tau = self.tau_m_ms * 1e-3;
+        let gamma = self.c_i / self.c_e;
+        let mu = self.c_e * self.j_mv * tau * (self.nu_ext_hz + nu_hz * (1.0 - gamma * self.g));
+        let var = self.j_mv
+            * self.j_mv
+            * self.c_e
+            * tau
+            * (self.nu_ext_hz + nu_hz * (1.0 + gamma * self.g * self.g));
+        (mu, var.max(0.0).sqrt())
+    }
+
+    /// The output rate (Hz) of a LIF neuron with white-noise input (mu, sigma): the Siegert
+    /// formula. 0 when the threshold is unreachably far (overflow of e^{y²}).
+    pub fn siegert_hz(&self, mu: f64, sigma: f64) -> f64 {
+        let tau = self.tau_m_ms * 1e-3;
+        let t_rp = self.tau_rp_ms * 1e-3;
+        if !(sigma > 0.0) {
+            // Deterministic limit: the free membrane relaxes to mu.
+            if mu <= self.theta_mv {
+                return 0.0;
+            }
+            let t = tau * ((mu - self.v_r_mv) / (mu - self.theta_mv)).ln();
+            return 1.0 / (t_rp + t);
+        }
+        let y_th = (self.theta_mv - mu) / sigma;
+        let y_r = (self.v_r_mv - mu) / sigma;
+        if y_th > 26.0 {
+            return 0.0;
+        }
+        let integral = integrate(|u| erfcx(-u), y_r, y_th, 0.1);
+        let r = 1.0 / (t_rp + tau * PI.sqrt() * integral);
+        if r.is_finite() {
+            r
+        } else {
+            0.0
+        }
+    }
+
+    /// Rate the network would produce if it fired at `nu_hz`: Phi(nu) = Siegert(mu(nu), sigma(nu)).
+    pub fn transfer_hz(&self, nu_hz: f64) -> f64 {
+        let (mu, sigma) = self.mu_sigma(nu_hz);
+        self.siegert_hz(mu, sigma)
+    }
+
+    /// CV of ISI of a LIF neuron with white-noise input (mu, sigma) firing at `nu_hz`:
+    /// CV² = 2π(nu·tau)² ∫_{y_r}^{y_θ} e^{x²} ∫_{−∞}^{x} e^{y²}(1 + erf y)² dy dx.
+    pub fn cv_isi(&self, nu_hz: f64, mu: f64, sigma: f64) -> f64 {
+        if !(sigma > 0.0) || !(nu_hz > 0.0) {
+            return f64::NAN;
+        }
+        let tau = self.tau_m_ms * 1e-3;
+        let y_th = (self.theta_mv - mu) / sigma;
+        let y_r = (self.v_r_mv - mu) / sigma;
+        // e^{x²}∫_{−∞}^{x} e^{−y²} erfcx(−y)² dy written as ∫_0^∞ e^{2xs − s²} erfcx(s − x)² ds.
+        let inner = |x: f64| {
+            integrate(
+                |s| {
+                    let e = erfcx(s - x);
+                    (2.0 * x * s - s * s).exp() * e * e
+                },
+                0.0,
+                x.max(0.0) + 9.0,
+                0.05,
+            )
+        };
+        let outer = integrate(inner, y_r, y_th, 0.1);
+        let cv2 = 2.0 * PI * (nu_hz * tau).powi(2) * outer;
+        if cv2.is_finite() {
+            cv2.sqrt()
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// One stationary solution of the self-consistency.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StationaryState {
+    pub rate_hz: f64,
+    pub mu_mv: f64,
+    pub sigma_mv: f64,
+    /// Predicted CV of ISI of single neurons (ignores network oscillations).
+    pub cv_isi: f64,
+    /// Stable under the rate dynamics d(nu)/dt ∝ Phi(nu) − nu (Phi' < 1). Stability against
+    /// oscillations (AI vs SI) needs Brunel's linear analysis and is not claimed here.
+    pub stable: bool,
+}
+
+/// Every self-consistent rate nu_0 = Phi(nu_0) in [0, 1/tau_rp), lowest first.
+pub fn stationary_states(p: &MeanFieldParams) -> Vec<StationaryState> {
+    let nu_max = if p.tau_rp_ms > 0.0 {
+        1000.0 / p.tau_rp_ms
+    } else {
+        5000.0
+    };
+    // Grid: 0, then log-spaced from 1e-6 Hz to just below nu_max.
+    let mut grid = vec![0.0];
+    let n = 400;
+    let (lo, hi) = (1e-6f64.ln(), (nu_max * 0.9999).ln());
+    grid.extend((0..=n).map(|k| (lo + (hi - lo) * k as f64 / n as f64).exp()));
+    let f = |nu: f64| p.transfer_hz(nu) - nu;
+    let vals: Vec<f64> = grid.iter().map(|&nu| f(nu)).collect();
+    let mut out = Vec::new();
+    for k in 0..grid.len() - 1 {
+        let (fa, fb) = (vals[k], vals[k + 1]);
+        if fa == 0.0 || (fa > 0.0) != (fb > 0.0) {
+            let (mut a, mut b, mut fa_) = (grid[k], grid[k + 1], fa);
+            for _ in 0..100 {
+                let m = 0.5 * (a + b);
+                let fm = f(m);
+                if (fm > 0.0) == (fa_ > 0.0) {
+                    a = m;
+                    fa_ = fm;
+                } else {
+                    b = m;
+                }
+                if b - a <= 1e-12 * b.max(1e-9) {
+                    break;
+                }
+            }
+            let nu = 0.5 * (a + b);
+            let (mu, sigma) = p.mu_sigma(nu);
+            out.push(StationaryState {
+                rate_hz: nu,
+                mu_mv: mu,
+                sigma_mv: sigma,
+                cv_isi: p.cv_isi(nu, mu, sigma),
+                // F goes from + to − through a stable root.
+                stable: fa > 0.0,
+            });
+        }
+    }
+    out
+}
+
+/// The stable stationary rate nearest to `observed_hz` (the branch a simulation is on), or
+/// the only/lowest stable one when nothing was observed.
+pub fn nearest_stable(
+    states: &[StationaryState],
+    observed_hz: Option<f64>,
+) -> Option<StationaryState> {
+    let stable = states.iter().filter(|s| s.stable).copied();
+    match observed_hz.filter(|x| x.is_finite()) {
+        Some(obs) => {
+            stable.min_by(|a, b| (a.rate_hz - obs).abs().total_cmp(&(b.rate_hz - obs).abs()))
+        }
+        None => stable.into_iter().next(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::brunel::MODEL;
+
+    fn params(g: f64, eta: f64) -> MeanFieldParams {
+        let p = MODEL
+            .with_assignments(&[format!("g={g}"), format!("eta={eta}")])
+            .unwrap();
+        MeanFieldParams::from_brunel(&p)
+    }
+
+    #[test]
+    fn erfcx_matches_reference_values() {
+        // Values from the definition with high-precision erfc (Abramowitz & Stegun / mpmath).
+        let cases = [
+            (0.0, 1.0),
+            (1.0, 0.427_583_576_155_807),
+            (5.0, 0.110_704_637_733_069),
+            (-1.0, 5.008_980_080_762_283),
+            (30.0, 0.018_795_888_861_416_75),
+        ];
+        for (x, want) in cases {
+            assert!(
+                (erfcx(x) / want - 1.0).abs() < 1e-9,
+                "erfcx({x}) = {}",
+                erfcx(x)
+            );
+        }
+    }
+
+    #[test]
+    fn nu_thr_is_10_hz_for_model_a() {
+        assert!((params(5.0, 2.0).nu_thr_hz() - 10.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn paper_rates_are_reproduced() {
+        // Brunel (2000) p. 196 theory values (V_r = 10 mV): 55.8, 38.0, 6.5 Hz; tolerance ±0.1 Hz.
+        for (g, eta, want) in [(6.0, 4.0, 55.8), (5.0, 2.0, 38.0), (4.5, 0.9, 6.5)] {
+            let states = stationary_states(&params(g, eta));
+            let s = nearest_stable(&states, Some(want)).unwrap();
+            assert!(
+                (s.rate_hz - want).abs() < 0.1,
+                "({g}, {eta}): {} Hz, all {states:?}",
+                s.rate_hz
+            );
+        }
+    }
+
+    #[test]
+    fn mu_sigma_and_cv_match_independent_solve() {
+        // Independent scipy solve (shared/notes/brunel-2000-facts.md §4.3): at (5, 2)
+        // nu = 37.95 Hz, mu = 21.03 mV, sigma = 7.68 mV, CV 0.675; CVs at other points below.
+        let states = stationary_states(&params(5.0, 2.0));
+        assert_eq!(states.len(), 1);
+        let s = states[0];
+        assert!((s.rate_hz - 37.95).abs() < 0.02);
+        assert!((s.mu_mv - 21.03).abs() < 0.01 && (s.sigma_mv - 7.68).abs() < 0.01);
+        for (g, eta, cv) in [
+            (5.0, 2.0, 0.675),
+            (6.0, 4.0, 0.736),
+            (4.5, 0.9, 0.776),
+            (8.0, 2.0, 0.866),
+            (3.0, 2.0, 0.117),
+        ] {
+            let st = stationary_states(&params(g, eta));
+            let top = st.iter().filter(|s| s.stable).last().unwrap();
+            assert!(
+                (top.cv_isi - cv).abs() < 0.005,
+                "({g}, {eta}): CV {} vs {cv}",
+                top.cv_isi
+            );
+        }
+    }
+
+    #[test]
+    fn low_drive_below_balance_is_bistable() {
+        // g = 3, eta = 0.8: roots 0.0039 / 2.2 / 302 Hz (scipy solve in the facts note).
+        let st = stationary_states(&params(3.0, 0.8));
+        assert_eq!(st.len(), 3, "{st:?}");
+        assert!((st[0].rate_hz - 0.0039).abs() < 0.0005);
+        assert!((st[1].rate_hz - 2.2).abs() < 0.1 && !st[1].stable);
+        assert!((st[2].rate_hz - 302.0).abs() < 1.0 && st[2].stable && st[0].stable);
+        // Above balance at eta = 0.8 only the near-silent state exists.
+        let q = stationary_states(&params(5.0, 0.8));
+        assert_eq!(q.len(), 1);
+        assert!(q[0].rate_hz < 0.01);
+    }
+
+    #[test]
+    fn nest_reset_gives_the_lower_rate() {
+        // V_r = 0 (NEST examples) at (5, 2): 32.03 Hz (facts note §4.3).
+        let mut p = params(5.0, 2.0);
+        p.v_r_mv = 0.0;
+        let st = stationary_states(&p);
+        assert!((st[0].rate_hz - 32.03).abs() < 0.05, "{st:?}");
+    }
+}

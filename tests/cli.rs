@@ -1,0 +1,173 @@
+//! The `brunel` binary as a user meets it: files written, errors, determinism.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn brunel(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_brunel"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("brunel-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn simulate_tutorial_writes_four_files_and_is_deterministic() {
+    let d = scratch("sim");
+    let out = brunel(&["simulate", "--model", "tutorial", "--out", "a"], &d);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("population") && stdout.contains("rate (Hz)"),
+        "{stdout}"
+    );
+    for f in [
+        "raster.png",
+        "spikes.parquet",
+        "connectivity.png",
+        "summary.json",
+    ] {
+        let p = d.join("a").join(f);
+        assert!(
+            p.metadata().map(|m| m.len() > 100).unwrap_or(false),
+            "{f} missing or empty"
+        );
+    }
+    let s = summary(&d.join("a"));
+    let e_rate = s["measures"]["populations"][0]["rate_hz"].as_f64().unwrap();
+    assert!(e_rate > 1.0 && e_rate < 30.0, "E rate {e_rate}");
+    // No stray temporary files.
+    assert!(std::fs::read_dir(d.join("a")).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with('.')));
+
+    assert!(brunel(&["simulate", "--out", "b"], &d).status.success());
+    assert!(brunel(&["simulate", "--out", "c", "--seed", "2"], &d)
+        .status
+        .success());
+    let read = |x: &str| std::fs::read(d.join(x).join("spikes.parquet")).unwrap();
+    assert_eq!(
+        read("a"),
+        read("b"),
+        "same seed must give byte-identical spikes.parquet"
+    );
+    assert_ne!(read("a"), read("c"), "different seeds must differ");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn bad_settings_exit_nonzero_with_one_line_and_write_nothing() {
+    let d = scratch("bad");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--set", "nope=1"], "nope"),
+        (&["--set", "p_conn=abc"], "p_conn"),
+        (&["--set", "input_rate_hz=-5"], "[0, inf)"),
+        (&["--set", "p_conn=1.5"], "[0, 1]"),
+        (&["--set", "dt_ms=0"], "dt_ms"),
+        (&["--set", "dt_ms=-0.1"], "(0, 10]"),
+        (&["--model", "nope"], "known models"),
+        (&["--connectivity", "X-Y"], "E-E"),
+    ];
+    for (args, needle) in cases {
+        let mut full = vec!["simulate", "--out", "out"];
+        full.extend_from_slice(args);
+        let out = brunel(&full, &d);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(
+            err.trim().lines().count(),
+            1,
+            "{args:?}: one line expected, got {err}"
+        );
+        assert!(err.contains(needle), "{args:?}: `{needle}` not in {err}");
+        assert!(
+            !d.join("out").exists(),
+            "{args:?}: output written despite the error"
+        );
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn extension_raises_the_excitatory_rate() {
+    let d = scratch("ext");
+    let mut off = 0.0;
+    let mut on = 0.0;
+    for seed in ["1", "2", "3"] {
+        assert!(brunel(&["simulate", "--seed", seed, "--out", "off"], &d)
+            .status
+            .success());
+        assert!(brunel(
+            &[
+                "simulate",
+                "--seed",
+                seed,
+                "--set",
+                "ext_rate_hz=50",
+                "--out",
+                "on"
+            ],
+            &d
+        )
+        .status
+        .success());
+        off += summary(&d.join("off"))["measures"]["populations"][0]["rate_hz"]
+            .as_f64()
+            .unwrap();
+        on += summary(&d.join("on"))["measures"]["populations"][0]["rate_hz"]
+            .as_f64()
+            .unwrap();
+    }
+    assert!(
+        on > off * 1.4,
+        "E rate with extension {on:.1} vs without {off:.1} (sums over 3 seeds)"
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn models_params_and_theory_print_what_they_promise() {
+    let d = scratch("info");
+    let out = String::from_utf8(brunel(&["models"], &d).stdout).unwrap();
+    assert!(out.contains("tutorial") && out.contains("brunel"));
+    let out = String::from_utf8(brunel(&["params", "brunel"], &d).stdout).unwrap();
+    for name in [
+        "N_E",
+        "N_I",
+        "epsilon",
+        "J",
+        "g",
+        "eta",
+        "D_ms",
+        "V_r",
+        "tau_rp_ms",
+        "warmup_ms",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.split_whitespace().next() == Some(name)),
+            "{name} missing from params"
+        );
+    }
+    let out = String::from_utf8(brunel(&["theory", "--set", "g=5", "--set", "eta=2"], &d).stdout)
+        .unwrap();
+    assert!(out.contains("37.9"), "{out}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
