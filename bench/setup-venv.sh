@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create (or reuse) the Python venv used for the Brian2 reference runs in bench/.
+# Create (or reuse) the Python venv used for the Brian2 and NEST reference runs
+# in bench/ (brian2_*.py, nest_brunel.py, peers.sh).
 # Idempotent: packages are installed only when an import check fails.
 # The venv lives outside the repository: ${BRUNEL_VENV:-$HOME/.cache/brunel/venv}.
 # Needs python3 (CPython 3.11 is what the references were made with) and PyPI.
@@ -24,6 +25,8 @@ REQS=(
     "brian2|brian2"
     "polars|polars"
     "pyarrow|pyarrow"
+    # NEST 3.10 from its PyPI wheel (bundles libgsl/libgomp; pulls in matplotlib).
+    "nest|nest-simulator>=3.10,<3.11"
 )
 
 missing=()

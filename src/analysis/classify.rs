@@ -1,14 +1,35 @@
 //! Regime classifier: quiescent, SR, AI, SI-fast, SI-slow, or unclassified, from the
-//! measures, with thresholds that a sweep definition can override.
+//! measures, with thresholds that a sweep definition can override (`[classifier]`).
 //!
-//! Calibration (see `docs/calibration.md` for the table and how it was produced): at the four
-//! Fig. 8 points of Brunel (2000), full scale, the simulated measures separate as
-//! - SR (3, 2): every neuron at ~333 Hz, CV ≈ 0.00 — rate and regularity alone identify it;
-//! - AI (5, 2): 37–38 Hz, CV ≈ 0.4, χ ≈ 0.2 with a weak ~100–130 Hz ripple: CV alone cannot tell
-//!   AI from SI, χ can;
-//! - SI fast (6, 4): χ ≈ 0.45, spectral peak 180–190 Hz;
-//! - SI slow (4.5, 0.9): χ ≈ 0.45, spectral peak 20–25 Hz;
-//! - quiescent (η ≤ 0.8, g > 4): ≈ 0.01 Hz.
+//! Rules, in order: rate below `quiescent_max_hz` → quiescent; CV below `sr_max_cv` at a
+//! rate of at least `sr_min_hz` → SR; population synchrony (Fano factor of the population
+//! count ≥ `si_min_fano` in 2 ms bins, or ≥ `si_slow_min_fano` in 10 ms bins) → SI, fast when
+//! the spectral peak is at or above `si_fast_min_hz`, else slow; otherwise AI when the CV is
+//! at least `ai_min_cv`, else unclassified.
+//!
+//! Why the Fano factor and not Golomb's χ: for a fixed in-degree C_E, the Fano factor measures
+//! N·(pairwise correlation), which stays put when N shrinks with C_E kept (the quick map's
+//! ε = 0.4 network), whereas χ doubles there (0.43 at (5, 2) vs 0.22 at full scale) because
+//! neurons share 4× more inputs. χ is still reported.
+//!
+//! Calibration (own simulations, seed 1 unless stated; `brunel simulate --model brunel` at
+//! full scale, 1.2 s with 200 ms warm-up; the quick map is `sweeps/brunel-phase-quick.toml`):
+//!
+//! | point (g, η)        | scale | rate Hz | CV    | FF 2 ms | FF 10 ms | peak Hz | χ    | label   |
+//! |---------------------|-------|---------|-------|---------|----------|---------|------|---------|
+//! | A (3, 2)            | full  | 333.4   | 0.001 | 1085    | 215      | 667     | 0.50 | SR      |
+//! | B (6, 4)            | full  | 59.4    | 0.81  | 663     | 99       | 181     | 0.47 | SI-fast |
+//! | C (5, 2), seeds 1–3 | full  | 38.1    | 0.42  | 195–208 | 83–93    | 120–137 | 0.22 | AI      |
+//! | D (4.5, 0.9)        | full  | 6.3     | 0.53  | 391     | 974      | 19.5    | 0.44 | SI-slow |
+//! | (5, 2)              | quick | 40.1    | 0.51  | 158     | 78       | 125     | 0.43 | AI      |
+//! | (6, 4)              | quick | 62.6    | 1.07  | 286     | 71       | 180     | 0.52 | SI-fast |
+//! | (4.5, 0.9)          | quick | 8.2     | 0.54  | 462     | 867      | 19.5    | 0.68 | SI-slow |
+//! | g 5–8, η 1.5–3      | quick | 8–70    | 0.5–1 | 42–266  | 23–140   | 60–160  | 0.4–0.5 | AI   |
+//! | (5, 0.8), all g > 4 | both  | ≈ 0.01  | –     | –       | –        | –       | –    | quiescent |
+//!
+//! AI (C) and SI (B, D) differ by 2× or more in the matching Fano factor at both scales; the
+//! thresholds sit between. At g = 4 (the balance line) the quick map's states are close to
+//! the thresholds and their labels can change with the seed.
 
 use super::Measures;
 use serde::{Deserialize, Serialize};
@@ -76,10 +97,14 @@ pub struct ClassifierSettings {
     pub sr_max_cv: f64,
     /// ...and a rate at least this (SR points fire at 150–333 Hz; AI/SI at ≤ 100 Hz).
     pub sr_min_hz: f64,
-    /// At or above this Golomb χ the activity is synchronous (AI ≈ 0.2; SI ≈ 0.45).
-    pub si_min_chi: f64,
+    /// At or above this Fano factor (bins of `fano_bin_ms`, 2 ms) the population is
+    /// synchronous (AI ≤ 266 on the quick map and ≈ 200 at full scale; SI fast 286–663).
+    pub si_min_fano: f64,
+    /// ...or at or above this Fano factor in bins of `fano_slow_bin_ms` (10 ms), which catches
+    /// slow oscillations (AI ≤ 140; SI slow 350–1230).
+    pub si_slow_min_fano: f64,
     /// A synchronous state whose spectral peak is at or above this (Hz) is SI fast (≈ 180 Hz),
-    /// below it SI slow (≈ 20–25 Hz).
+    /// below it SI slow (≈ 20–40 Hz).
     pub si_fast_min_hz: f64,
     /// Asynchronous activity is AI only with a mean CV at least this; below, unclassified.
     pub ai_min_cv: f64,
@@ -91,7 +116,8 @@ impl Default for ClassifierSettings {
             quiescent_max_hz: 0.2,
             sr_max_cv: 0.2,
             sr_min_hz: 100.0,
-            si_min_chi: 0.3,
+            si_min_fano: 280.0,
+            si_slow_min_fano: 300.0,
             si_fast_min_hz: 80.0,
             ai_min_cv: 0.2,
         }
@@ -108,7 +134,7 @@ pub fn classify(m: &Measures, s: &ClassifierSettings) -> Regime {
     if cv < s.sr_max_cv && rate >= s.sr_min_hz {
         return Regime::SR;
     }
-    if m.chi >= s.si_min_chi {
+    if m.fano_factor >= s.si_min_fano || m.fano_factor_slow >= s.si_slow_min_fano {
         return if m.spectrum_peak_hz >= s.si_fast_min_hz {
             Regime::SIFast
         } else {
@@ -126,7 +152,7 @@ mod tests {
     use super::*;
     use crate::analysis::PopulationMeasures;
 
-    fn m(rate: f64, cv: f64, chi: f64, peak: f64) -> Measures {
+    fn m(rate: f64, cv: f64, ff: (f64, f64), peak: f64) -> Measures {
         let all = PopulationMeasures {
             name: "all".into(),
             n_neurons: 100,
@@ -140,8 +166,9 @@ mod tests {
             window_ms: 1000.0,
             populations: vec![],
             all,
-            fano_factor: 1.0,
-            chi,
+            fano_factor: ff.0,
+            fano_factor_slow: ff.1,
+            chi: 0.3,
             spectrum_peak_hz: peak,
             spectrum_peak_share: 0.1,
         }
@@ -150,16 +177,27 @@ mod tests {
     #[test]
     fn fig8_like_measures_get_their_labels() {
         let s = ClassifierSettings::default();
-        assert_eq!(classify(&m(333.0, 0.001, 0.5, 2000.0), &s), Regime::SR);
-        assert_eq!(classify(&m(37.5, 0.42, 0.22, 120.0), &s), Regime::AI);
-        assert_eq!(classify(&m(58.0, 0.8, 0.46, 185.0), &s), Regime::SIFast);
-        assert_eq!(classify(&m(5.8, 0.65, 0.44, 22.0), &s), Regime::SISlow);
+        // The calibration table's full-scale rows.
         assert_eq!(
-            classify(&m(0.01, f64::NAN, f64::NAN, f64::NAN), &s),
-            Regime::Quiescent
+            classify(&m(333.4, 0.001, (1085.0, 215.0), 667.0), &s),
+            Regime::SR
         );
         assert_eq!(
-            classify(&m(30.0, 0.05, 0.1, 50.0), &s),
+            classify(&m(38.1, 0.42, (208.0, 93.0), 120.0), &s),
+            Regime::AI
+        );
+        assert_eq!(
+            classify(&m(59.4, 0.81, (663.0, 99.0), 181.0), &s),
+            Regime::SIFast
+        );
+        assert_eq!(
+            classify(&m(6.3, 0.53, (391.0, 974.0), 19.5), &s),
+            Regime::SISlow
+        );
+        let silent = m(0.01, f64::NAN, (f64::NAN, f64::NAN), f64::NAN);
+        assert_eq!(classify(&silent, &s), Regime::Quiescent);
+        assert_eq!(
+            classify(&m(30.0, 0.05, (10.0, 10.0), 50.0), &s),
             Regime::Unclassified
         );
     }

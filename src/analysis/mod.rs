@@ -14,8 +14,12 @@ pub struct AnalysisSettings {
     /// A neuron enters the CV average only with at least this many spikes in the window
     /// (3 spikes = 2 ISIs).
     pub cv_min_spikes: usize,
-    /// Bin of the population spike count for the Fano factor (ms).
+    /// Bin of the population spike count for the Fano factor (ms); 2 ms resolves the fast
+    /// (~180 Hz) oscillation of SI-fast states.
     pub fano_bin_ms: f64,
+    /// Bin of the second, slow Fano factor (ms); 10 ms integrates the slow (~20 Hz)
+    /// oscillation of SI-slow states, which short bins split up.
+    pub fano_slow_bin_ms: f64,
     /// Welch segment length (ms); rounded down to a power of two of time steps.
     pub welch_segment_ms: f64,
     /// Lowest frequency considered for the spectral peak (Hz).
@@ -26,7 +30,8 @@ impl Default for AnalysisSettings {
     fn default() -> Self {
         AnalysisSettings {
             cv_min_spikes: 3,
-            fano_bin_ms: 1.0,
+            fano_bin_ms: 2.0,
+            fano_slow_bin_ms: 10.0,
             welch_segment_ms: 409.6,
             spectrum_min_hz: 5.0,
         }
@@ -63,8 +68,11 @@ pub struct Measures {
     pub all: PopulationMeasures,
     /// Var/mean of the spike count of all LIF neurons in bins of `fano_bin_ms`. 1 for
     /// independent Poisson neurons; large when the population fires in synchronous waves.
-    /// NaN when no spike falls in the window.
+    /// NaN when no spike falls in the window. For a fixed in-degree it stays comparable across
+    /// network sizes (N·correlation is what it measures), unlike χ, which grows with ε.
     pub fano_factor: f64,
+    /// The same with bins of `fano_slow_bin_ms`.
+    pub fano_factor_slow: f64,
     /// Golomb's synchrony χ = sqrt(Var_t[mean_i V_i(t)] / mean_i Var_t[V_i(t)]) over the
     /// sampled neurons' membrane potentials: ≈ 1 for full synchrony, ~1/√n for asynchrony.
     /// NaN without samples or when no neuron's V varies.
@@ -247,13 +255,17 @@ pub fn measure(rec: &Recording, warmup_steps: usize, s: &AnalysisSettings) -> Me
         s,
     );
 
-    let bin = ((s.fano_bin_ms / dt).round() as usize).max(1);
-    let counts: Vec<f64> = hist.chunks_exact(bin).map(|c| c.iter().sum()).collect();
-    let fano_factor = if counts.is_empty() {
-        f64::NAN
-    } else {
-        fano(&counts)
+    let binned_fano = |bin_ms: f64| {
+        let bin = ((bin_ms / dt).round() as usize).max(1);
+        let counts: Vec<f64> = hist.chunks_exact(bin).map(|c| c.iter().sum()).collect();
+        if counts.is_empty() {
+            f64::NAN
+        } else {
+            fano(&counts)
+        }
     };
+    let fano_factor = binned_fano(s.fano_bin_ms);
+    let fano_factor_slow = binned_fano(s.fano_slow_bin_ms);
 
     let n_all = offset as f64;
     let rate: Vec<f64> = hist.iter().map(|c| c / (n_all * dt * 1e-3)).collect();
@@ -278,6 +290,7 @@ pub fn measure(rec: &Recording, warmup_steps: usize, s: &AnalysisSettings) -> Me
         populations,
         all,
         fano_factor,
+        fano_factor_slow,
         chi,
         spectrum_peak_hz,
         spectrum_peak_share,
@@ -333,7 +346,12 @@ mod tests {
         let r = rec(vec![], vec![], 10, 1000);
         let m = measure(&r, 100, &AnalysisSettings::default());
         assert_eq!(m.all.rate_hz, 0.0);
-        assert!(m.all.cv_isi.is_nan() && m.fano_factor.is_nan() && m.chi.is_nan());
+        assert!(
+            m.all.cv_isi.is_nan()
+                && m.fano_factor.is_nan()
+                && m.fano_factor_slow.is_nan()
+                && m.chi.is_nan()
+        );
         assert!(m.spectrum_peak_hz.is_nan());
         assert_eq!(m.all.cv_fraction, 0.0);
     }

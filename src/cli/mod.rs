@@ -4,6 +4,7 @@
 mod bench;
 mod info;
 mod simulate;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -54,15 +55,39 @@ pub enum Command {
         #[arg(long = "set", short = 's', value_name = "NAME=VALUE")]
         sets: Vec<String>,
     },
+    /// Run a sweep definition: every point × replicate in parallel, results to Parquet,
+    /// heatmaps and a regime map. Resumes an existing results folder of the same definition.
+    Sweep(sweep::SweepArgs),
+    /// Check a results folder for completeness (listing missing runs) and write one
+    /// consolidated results.parquet, then redraw the figures.
+    Merge {
+        /// Results folder (holds definition.toml and data/).
+        dir: std::path::PathBuf,
+        /// Do not redraw the figures.
+        #[arg(long)]
+        no_plots: bool,
+    },
+    /// Redraw every figure of a results folder from its Parquet files alone.
+    Plot {
+        /// Results folder (holds definition.toml and data/).
+        dir: std::path::PathBuf,
+    },
+    /// Write an sbatch script that runs a sweep as a SLURM job array (one task per shard).
+    Slurm(sweep::SlurmArgs),
     /// Measure engine speed (neuron-steps/s, synaptic events/s) on fixed networks.
     Bench(bench::BenchArgs),
 }
 
-/// Parses the command line and runs the command; errors print one `error:` line and exit 2.
+/// Parses the command line and runs the command. Errors print one `error:` line and exit 2;
+/// a sweep stopped by SIGINT/SIGTERM exits 3 after saying how to resume.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<sweep::Interrupted>() => {
+            eprintln!("{e}");
+            ExitCode::from(3)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -76,6 +101,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Models => info::models(),
         Command::Params { model } => info::params(&model),
         Command::Theory { sets } => info::theory(&sets),
+        Command::Sweep(a) => sweep::sweep(a),
+        Command::Merge { dir, no_plots } => sweep::merge_cmd(&dir, no_plots),
+        Command::Plot { dir } => sweep::plot_cmd(&dir),
+        Command::Slurm(a) => sweep::slurm(a),
         Command::Bench(a) => bench::run(a),
     }
 }

@@ -244,8 +244,9 @@ pub fn print_table(o: &RunOutcome) {
         );
     }
     println!(
-        "Fano factor (1 ms bins) {}   Golomb chi {}   spectral peak {} Hz (share {})",
-        fmt(m.fano_factor, 2),
+        "Fano factor {} (2 ms bins), {} (10 ms bins)   Golomb chi {}   spectral peak {} Hz (share {})",
+        fmt(m.fano_factor, 1),
+        fmt(m.fano_factor_slow, 1),
         fmt(m.chi, 3),
         fmt(m.spectrum_peak_hz, 1),
         fmt(m.spectrum_peak_share, 3)

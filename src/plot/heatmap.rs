@@ -1,1 +1,578 @@
-//! Heatmaps of a measure over two swept axes, and the regime map (filled by the sweep issue).
+//! Heatmaps of a result column over the two swept axes (mean over replicates, colour bar with
+//! units), the regime map (categorical legend, balance line g = 4, mean-field rate contours),
+//! and curves for one-axis sweeps.
+
+use super::{ensure_font, PlotError, FONT_FAMILY};
+use crate::analysis::classify::Regime;
+use crate::plot_try;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// Values of a column on the grid of the first two axes: `cells[iy][ix]`, None where no row
+/// has a finite value. Replicates are averaged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    pub x_name: String,
+    pub y_name: String,
+    pub xs: Vec<f64>,
+    pub ys: Vec<f64>,
+    pub cells: Vec<Vec<Option<f64>>>,
+}
+
+impl Grid {
+    /// Averages `(x, y, value)` samples into cells of the given axis values.
+    pub fn from_samples(
+        x_name: &str,
+        y_name: &str,
+        xs: &[f64],
+        ys: &[f64],
+        samples: impl Iterator<Item = (f64, f64, f64)>,
+    ) -> Grid {
+        let mut sum = vec![vec![(0.0, 0usize); xs.len()]; ys.len()];
+        let find = |v: &[f64], x: f64| {
+            v.iter()
+                .position(|&a| (a - x).abs() <= 1e-9 * a.abs().max(1.0))
+        };
+        for (x, y, v) in samples {
+            if let (Some(ix), Some(iy)) = (find(xs, x), find(ys, y)) {
+                if v.is_finite() {
+                    sum[iy][ix].0 += v;
+                    sum[iy][ix].1 += 1;
+                }
+            }
+        }
+        let cells = sum
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|(s, n)| if n > 0 { Some(s / n as f64) } else { None })
+                    .collect()
+            })
+            .collect();
+        Grid {
+            x_name: x_name.into(),
+            y_name: y_name.into(),
+            xs: xs.to_vec(),
+            ys: ys.to_vec(),
+            cells,
+        }
+    }
+
+    fn finite(&self) -> impl Iterator<Item = f64> + '_ {
+        self.cells.iter().flatten().flatten().copied()
+    }
+}
+
+/// A human label with units for a result column.
+pub fn column_label(col: &str) -> String {
+    match col {
+        "rate_hz" => "mean rate (Hz)".into(),
+        "cv_isi" => "mean per-neuron CV of ISI".into(),
+        "chi" => "Golomb synchrony χ".into(),
+        "fano_factor" => "Fano factor of population count (2 ms bins)".into(),
+        "fano_factor_slow" => "Fano factor of population count (10 ms bins)".into(),
+        "spectrum_peak_hz" => "population spectrum peak (Hz)".into(),
+        "spectrum_peak_share" => "share of power in the peak".into(),
+        "theory_rate_hz" => "mean-field rate (Hz)".into(),
+        "theory_cv_isi" => "mean-field CV of ISI".into(),
+        c if c.starts_with("rate_") && c.ends_with("_hz") => {
+            format!("{} rate (Hz)", c[5..c.len() - 3].to_uppercase())
+        }
+        c if c.starts_with("cv_isi_") => format!("{} CV of ISI", c[7..].to_uppercase()),
+        c if c.ends_with("_hz") => format!("{c} (Hz)"),
+        c if c.ends_with("_s") => format!("{c} (s)"),
+        c => c.to_string(),
+    }
+}
+
+/// Fractional cell coordinate of value `v` on an axis (for lines such as g = 4); None outside.
+fn frac_index(values: &[f64], v: f64) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    for k in 0..values.len() - 1 {
+        let (a, b) = (values[k], values[k + 1]);
+        if (a <= v && v <= b) || (b <= v && v <= a) {
+            return Some(k as f64 + if b != a { (v - a) / (b - a) } else { 0.0 });
+        }
+    }
+    None
+}
+
+fn tick_label(values: &[f64]) -> impl Fn(&f64) -> String + '_ {
+    move |x: &f64| {
+        let k = x.round();
+        if (x - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < values.len() {
+            format!("{}", values[k as usize])
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Draws a heatmap of `grid` with a viridis colour bar labelled `label`. Rates spanning more
+/// than two decades are coloured by log10.
+pub fn heatmap(grid: &Grid, path: &Path, title: &str, label: &str) -> Result<(), PlotError> {
+    ensure_font();
+    let (nx, ny) = (grid.xs.len(), grid.ys.len());
+    let vals: Vec<f64> = grid.finite().collect();
+    let pos_min = vals
+        .iter()
+        .copied()
+        .filter(|v| *v > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let max = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let log = label.contains("(Hz)") && pos_min.is_finite() && max / pos_min > 100.0;
+    let tr = |v: f64| if log { v.max(pos_min).log10() } else { v };
+    let (lo, hi) = if vals.is_empty() {
+        (0.0, 1.0)
+    } else {
+        let lo = vals.iter().map(|&v| tr(v)).fold(f64::INFINITY, f64::min);
+        let hi = vals
+            .iter()
+            .map(|&v| tr(v))
+            .fold(f64::NEG_INFINITY, f64::max);
+        if hi > lo {
+            (lo, hi)
+        } else {
+            (lo - 0.5, hi + 0.5)
+        }
+    };
+    let root = BitMapBackend::new(path, (1000, 720)).into_drawing_area();
+    plot_try!(path, root.fill(&WHITE));
+    let root = root
+        .titled(title, (FONT_FAMILY, 22))
+        .map_err(PlotError::at(path))?;
+    let (main, bar) = root.split_horizontally(840);
+    let mut chart = plot_try!(
+        path,
+        ChartBuilder::on(&main)
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)
+    );
+    plot_try!(
+        path,
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(nx.min(20))
+            .y_labels(ny.min(20))
+            .x_label_formatter(&tick_label(&grid.xs))
+            .y_label_formatter(&tick_label(&grid.ys))
+            .x_desc(grid.x_name.as_str())
+            .y_desc(grid.y_name.as_str())
+            .label_style((FONT_FAMILY, 16))
+            .draw()
+    );
+    let cmap = ViridisRGB;
+    let mut rects = Vec::new();
+    for (iy, row) in grid.cells.iter().enumerate() {
+        for (ix, c) in row.iter().enumerate() {
+            let colour = match c {
+                Some(v) => cmap.get_color_normalized(tr(*v), lo, hi),
+                None => RGBColor(200, 200, 200),
+            };
+            let (x, y) = (ix as f64, iy as f64);
+            rects.push(Rectangle::new(
+                [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                colour.filled(),
+            ));
+        }
+    }
+    plot_try!(path, chart.draw_series(rects));
+    if grid.x_name == "g" {
+        if let Some(x) = frac_index(&grid.xs, 4.0) {
+            plot_try!(
+                path,
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, -0.5), (x, ny as f64 - 0.5)],
+                    WHITE.stroke_width(2)
+                )))
+            );
+        }
+    }
+
+    let mut cb = plot_try!(
+        path,
+        ChartBuilder::on(&bar)
+            .margin_top(15)
+            .margin_bottom(65)
+            .margin_right(10)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..1.0, lo..hi)
+    );
+    let cb_label = if log {
+        format!("log10 of {label}")
+    } else {
+        label.to_string()
+    };
+    plot_try!(
+        path,
+        cb.configure_mesh()
+            .disable_mesh()
+            .disable_x_axis()
+            .y_desc(cb_label)
+            .label_style((FONT_FAMILY, 14))
+            .draw()
+    );
+    let n = 100;
+    plot_try!(
+        path,
+        cb.draw_series((0..n).map(|k| {
+            let a = lo + (hi - lo) * k as f64 / n as f64;
+            let b = lo + (hi - lo) * (k + 1) as f64 / n as f64;
+            Rectangle::new(
+                [(0.0, a), (1.0, b)],
+                cmap.get_color_normalized(a, lo, hi).filled(),
+            )
+        }))
+    );
+    plot_try!(path, root.present());
+    Ok(())
+}
+
+/// Colour of a regime on the regime map.
+pub fn regime_colour(r: Regime) -> RGBColor {
+    match r {
+        Regime::Quiescent => RGBColor(190, 190, 190),
+        Regime::SR => RGBColor(214, 39, 40),
+        Regime::AI => RGBColor(44, 160, 44),
+        Regime::SIFast => RGBColor(31, 119, 180),
+        Regime::SISlow => RGBColor(148, 103, 189),
+        Regime::Unclassified => RGBColor(255, 187, 120),
+    }
+}
+
+/// Contour segments of `grid` at `level` by marching squares over cell centres.
+pub fn contour_segments(grid: &Grid, level: f64) -> Vec<[(f64, f64); 2]> {
+    let mut segs = Vec::new();
+    let (nx, ny) = (grid.xs.len(), grid.ys.len());
+    for iy in 0..ny.saturating_sub(1) {
+        for ix in 0..nx.saturating_sub(1) {
+            let corners = [(ix, iy), (ix + 1, iy), (ix + 1, iy + 1), (ix, iy + 1)];
+            let v: Vec<Option<f64>> = corners.iter().map(|&(x, y)| grid.cells[y][x]).collect();
+            if v.iter().any(|c| c.is_none()) {
+                continue;
+            }
+            let v: Vec<f64> = v.into_iter().map(|c| c.unwrap()).collect();
+            let mut pts = Vec::new();
+            for e in 0..4 {
+                let (a, b) = (e, (e + 1) % 4);
+                if (v[a] < level) != (v[b] < level) {
+                    let t = (level - v[a]) / (v[b] - v[a]);
+                    let (pa, pb) = (corners[a], corners[b]);
+                    pts.push((
+                        pa.0 as f64 + t * (pb.0 as f64 - pa.0 as f64),
+                        pa.1 as f64 + t * (pb.1 as f64 - pa.1 as f64),
+                    ));
+                }
+            }
+            if pts.len() == 2 {
+                segs.push([pts[0], pts[1]]);
+            } else if pts.len() == 4 {
+                segs.push([pts[0], pts[1]]);
+                segs.push([pts[2], pts[3]]);
+            }
+        }
+    }
+    segs
+}
+
+/// Draws the regime map: one colour per regime (majority over replicates), a legend, the
+/// balance line g = 4 (where g is an axis) and contours of the mean-field rate `theory`.
+pub fn regime_map(
+    regimes: &[Vec<Option<Regime>>],
+    xs: &[f64],
+    ys: &[f64],
+    x_name: &str,
+    y_name: &str,
+    theory: Option<&Grid>,
+    path: &Path,
+    title: &str,
+) -> Result<(), PlotError> {
+    ensure_font();
+    let (nx, ny) = (xs.len(), ys.len());
+    let root = BitMapBackend::new(path, (1050, 720)).into_drawing_area();
+    plot_try!(path, root.fill(&WHITE));
+    let root = root
+        .titled(title, (FONT_FAMILY, 22))
+        .map_err(PlotError::at(path))?;
+    let (main, legend) = root.split_horizontally(840);
+    let mut chart = plot_try!(
+        path,
+        ChartBuilder::on(&main)
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)
+    );
+    plot_try!(
+        path,
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(nx.min(20))
+            .y_labels(ny.min(20))
+            .x_label_formatter(&tick_label(xs))
+            .y_label_formatter(&tick_label(ys))
+            .x_desc(x_name)
+            .y_desc(y_name)
+            .label_style((FONT_FAMILY, 16))
+            .draw()
+    );
+    let mut rects = Vec::new();
+    for (iy, row) in regimes.iter().enumerate() {
+        for (ix, r) in row.iter().enumerate() {
+            let c = r.map(regime_colour).unwrap_or(WHITE);
+            let (x, y) = (ix as f64, iy as f64);
+            rects.push(Rectangle::new(
+                [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
+                c.filled(),
+            ));
+        }
+    }
+    plot_try!(path, chart.draw_series(rects));
+    if let Some(th) = theory {
+        for level in [1.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0] {
+            let segs = contour_segments(th, level);
+            if segs.is_empty() {
+                continue;
+            }
+            plot_try!(
+                path,
+                chart.draw_series(
+                    segs.iter().map(|s| PathElement::new(
+                        vec![s[0], s[1]],
+                        BLACK.mix(0.55).stroke_width(1)
+                    ))
+                )
+            );
+            // Label the level at the segment nearest the map's centre.
+            let c = ((nx as f64 - 1.0) / 2.0, (ny as f64 - 1.0) / 2.0);
+            let s = segs.iter().min_by(|a, b| {
+                let d = |s: &[(f64, f64); 2]| (s[0].0 - c.0).powi(2) + (s[0].1 - c.1).powi(2);
+                d(a).total_cmp(&d(b))
+            });
+            if let Some(s) = s {
+                plot_try!(
+                    path,
+                    chart.draw_series(std::iter::once(Text::new(
+                        format!("{level} Hz"),
+                        s[0],
+                        (FONT_FAMILY, 13).into_font().color(&BLACK)
+                    )))
+                );
+            }
+        }
+    }
+    let line = |v: &[f64]| frac_index(v, 4.0);
+    if x_name == "g" {
+        if let Some(x) = line(xs) {
+            plot_try!(
+                path,
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, -0.5), (x, ny as f64 - 0.5)],
+                    BLACK.stroke_width(3)
+                )))
+            );
+        }
+    } else if y_name == "g" {
+        if let Some(y) = line(ys) {
+            plot_try!(
+                path,
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(-0.5, y), (nx as f64 - 0.5, y)],
+                    BLACK.stroke_width(3)
+                )))
+            );
+        }
+    }
+
+    // Legend.
+    let style = (FONT_FAMILY, 17).into_font();
+    for (k, r) in Regime::ALL.iter().enumerate() {
+        let y = 60 + 34 * k as i32;
+        plot_try!(
+            path,
+            legend.draw(&Rectangle::new(
+                [(10, y), (34, y + 22)],
+                regime_colour(*r).filled()
+            ))
+        );
+        plot_try!(
+            path,
+            legend.draw(&Text::new(
+                r.label().to_string(),
+                (42, y + 3),
+                style.clone()
+            ))
+        );
+    }
+    let y = 60 + 34 * Regime::ALL.len() as i32 + 10;
+    plot_try!(
+        path,
+        legend.draw(&PathElement::new(
+            vec![(10, y + 10), (34, y + 10)],
+            BLACK.stroke_width(3)
+        ))
+    );
+    plot_try!(
+        path,
+        legend.draw(&Text::new(
+            "g = 4 (balance)".to_string(),
+            (42, y + 2),
+            style.clone()
+        ))
+    );
+    if theory.is_some() {
+        let y = y + 34;
+        plot_try!(
+            path,
+            legend.draw(&PathElement::new(
+                vec![(10, y + 10), (34, y + 10)],
+                BLACK.mix(0.55).stroke_width(1)
+            ))
+        );
+        plot_try!(
+            path,
+            legend.draw(&Text::new(
+                "mean-field rate".to_string(),
+                (42, y + 2),
+                style.clone()
+            ))
+        );
+    }
+    plot_try!(path, root.present());
+    Ok(())
+}
+
+/// Mean ± sd over replicates of one column against a single swept parameter.
+pub fn curve(
+    points: &[(f64, Vec<f64>)],
+    x_name: &str,
+    label: &str,
+    path: &Path,
+    title: &str,
+) -> Result<(), PlotError> {
+    ensure_font();
+    let stats: Vec<(f64, f64, f64)> = points
+        .iter()
+        .filter_map(|(x, v)| {
+            let v: Vec<f64> = v.iter().copied().filter(|a| a.is_finite()).collect();
+            if v.is_empty() {
+                return None;
+            }
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            let sd = if v.len() > 1 {
+                (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+            } else {
+                0.0
+            };
+            Some((*x, m, sd))
+        })
+        .collect();
+    let x0 = stats.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+    let x1 = stats.iter().map(|s| s.0).fold(f64::NEG_INFINITY, f64::max);
+    let y1 = stats
+        .iter()
+        .map(|s| s.1 + s.2)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let y0 = stats
+        .iter()
+        .map(|s| s.1 - s.2)
+        .fold(f64::INFINITY, f64::min)
+        .min(0.0);
+    let (x0, x1) = if x1 > x0 {
+        (x0, x1)
+    } else {
+        (x0 - 1.0, x0 + 1.0)
+    };
+    let (y0, y1) = if y1.is_finite() && y1 > y0 {
+        (y0, y1 * 1.05)
+    } else {
+        (0.0, 1.0)
+    };
+    let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
+    plot_try!(path, root.fill(&WHITE));
+    let mut chart = plot_try!(
+        path,
+        ChartBuilder::on(&root)
+            .caption(title, (FONT_FAMILY, 20))
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1, y0..y1)
+    );
+    plot_try!(
+        path,
+        chart
+            .configure_mesh()
+            .x_desc(x_name)
+            .y_desc(label)
+            .label_style((FONT_FAMILY, 16))
+            .draw()
+    );
+    plot_try!(
+        path,
+        chart.draw_series(LineSeries::new(
+            stats.iter().map(|s| (s.0, s.1)),
+            BLUE.stroke_width(2)
+        ))
+    );
+    plot_try!(
+        path,
+        chart.draw_series(stats.iter().map(|s| ErrorBar::new_vertical(
+            s.0,
+            s.1 - s.2,
+            s.1,
+            s.1 + s.2,
+            BLUE.filled(),
+            8
+        )))
+    );
+    plot_try!(
+        path,
+        chart.draw_series(
+            stats
+                .iter()
+                .map(|s| Circle::new((s.0, s.1), 4, BLUE.filled()))
+        )
+    );
+    plot_try!(path, root.present());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicates_are_averaged_into_cells() {
+        let g = Grid::from_samples(
+            "g",
+            "eta",
+            &[1.0, 2.0],
+            &[0.5],
+            [(1.0, 0.5, 2.0), (1.0, 0.5, 4.0), (2.0, 0.5, f64::NAN)].into_iter(),
+        );
+        assert_eq!(g.cells, vec![vec![Some(3.0), None]]);
+    }
+
+    #[test]
+    fn contour_crosses_between_the_right_cells() {
+        // Values rise along x: 0, 10, 20. The 5 Hz contour is the vertical line x = 0.5.
+        let g = Grid {
+            x_name: "g".into(),
+            y_name: "eta".into(),
+            xs: vec![0.0, 1.0, 2.0],
+            ys: vec![0.0, 1.0],
+            cells: vec![vec![Some(0.0), Some(10.0), Some(20.0)]; 2],
+        };
+        let segs = contour_segments(&g, 5.0);
+        assert_eq!(segs.len(), 1);
+        assert!(segs[0].iter().all(|p| (p.0 - 0.5).abs() < 1e-12));
+        assert_eq!(frac_index(&[3.0, 3.5, 4.5, 5.0], 4.0), Some(1.5));
+    }
+}

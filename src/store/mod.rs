@@ -1,6 +1,9 @@
 //! Parquet files: atomic writes (temporary name, then rename), provenance key-value metadata,
 //! spike trains, and the sweep results' part files.
 
+pub mod layout;
+pub mod results;
+
 use polars::prelude::*;
 use std::fs::File;
 use std::io::Write;
@@ -49,7 +52,16 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut File) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    let tmp = temp_path(path);
+    write_atomic_via(&temp_path(path), path, write)
+}
+
+/// [`write_atomic`] through an explicit temporary path (on the same file system as `path`).
+pub fn write_atomic_via(
+    tmp: &Path,
+    path: &Path,
+    write: impl FnOnce(&mut File) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let tmp = tmp.to_path_buf();
     let result = (|| {
         let mut f = File::create(&tmp).map_err(StoreError::io(&tmp))?;
         write(&mut f)?;
@@ -69,7 +81,17 @@ pub fn write_parquet(
     df: &mut DataFrame,
     metadata: &[(String, String)],
 ) -> Result<(), StoreError> {
-    write_atomic(path, |f| {
+    write_parquet_via(&temp_path(path), path, df, metadata)
+}
+
+/// [`write_parquet`] through an explicit temporary path.
+pub fn write_parquet_via(
+    tmp: &Path,
+    path: &Path,
+    df: &mut DataFrame,
+    metadata: &[(String, String)],
+) -> Result<(), StoreError> {
+    write_atomic_via(tmp, path, |f| {
         let kv = if metadata.is_empty() {
             None
         } else {

@@ -1,0 +1,667 @@
+//! Sweep definitions: a TOML file (or the embedded default) parsed and validated completely
+//! before anything runs. Every error names the file, the line, the field and what was expected.
+//!
+//! ```toml
+//! name = "brunel-phase-quick"      # results go to results/<name>/
+//! model = "brunel"
+//! description = "..."
+//! seed = 2026                      # master seed; each run's seed derives from (seed, point, replicate)
+//! replicates = 1
+//! duration_ms = 700                # optional: sets the model's duration_ms / warmup_ms
+//! warmup_ms = 200
+//!
+//! [fixed]                          # any model parameter, held fixed
+//! N_E = 2500
+//!
+//! [[axis]]                         # first axis = x of the plots, second = y
+//! param = "g"
+//! linspace = { start = 2, stop = 8, num = 13 }   # or values = [...], or arange = { start, stop, step }
+//!
+//! [analysis]                       # optional overrides of the measures' settings
+//! [classifier]                     # optional overrides of the regime thresholds
+//! [[keep_spikes]]                  # optional: points whose spike trains are kept
+//! g = 5
+//! eta = 2
+//! [plots]                          # heatmaps = [...], regime_map = true, fig8_window_ms = [a, b]
+//! ```
+
+use crate::analysis::classify::ClassifierSettings;
+use crate::analysis::AnalysisSettings;
+use crate::model::{self, Model, ParamSet};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// The embedded default sweep (also shipped as `sweeps/brunel-phase-quick.toml`).
+pub const DEFAULT_SWEEP: &str = include_str!("../../sweeps/brunel-phase-quick.toml");
+/// How the embedded default is named in messages and provenance.
+pub const DEFAULT_SOURCE: &str = "<embedded default: sweeps/brunel-phase-quick.toml>";
+
+/// A definition that cannot be used, with where and why.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+#[error("{file}:{line}: {field}: {message}")]
+pub struct DefinitionError {
+    pub file: String,
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    name: Spanned<String>,
+    model: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    seed: Spanned<i64>,
+    #[serde(default)]
+    replicates: Option<Spanned<i64>>,
+    #[serde(default)]
+    duration_ms: Option<Spanned<f64>>,
+    #[serde(default)]
+    warmup_ms: Option<Spanned<f64>>,
+    #[serde(default)]
+    fixed: BTreeMap<Spanned<String>, Spanned<f64>>,
+    #[serde(default)]
+    axis: Vec<Spanned<RawAxis>>,
+    #[serde(default)]
+    point: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    analysis: AnalysisSettings,
+    #[serde(default)]
+    classifier: ClassifierSettings,
+    #[serde(default)]
+    keep_spikes: Vec<Spanned<BTreeMap<String, f64>>>,
+    #[serde(default)]
+    plots: PlotSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAxis {
+    param: Spanned<String>,
+    values: Option<Vec<f64>>,
+    linspace: Option<Linspace>,
+    arange: Option<Arange>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Linspace {
+    start: f64,
+    stop: f64,
+    num: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Arange {
+    start: f64,
+    stop: f64,
+    step: f64,
+}
+
+/// Which figures a sweep draws.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlotSettings {
+    /// Result columns drawn as heatmaps over the two axes.
+    pub heatmaps: Vec<String>,
+    /// Draw the regime map (with the balance line g = 4 and mean-field rate contours).
+    pub regime_map: bool,
+    /// Window of the Fig.-8-style figures of kept points, [start, end] in ms
+    /// (default: the last 200 ms).
+    pub fig8_window_ms: Option<[f64; 2]>,
+}
+
+impl Default for PlotSettings {
+    fn default() -> Self {
+        PlotSettings {
+            heatmaps: [
+                "rate_hz",
+                "cv_isi",
+                "chi",
+                "fano_factor",
+                "spectrum_peak_hz",
+                "theory_rate_hz",
+            ]
+            .map(String::from)
+            .to_vec(),
+            regime_map: true,
+            fig8_window_ms: None,
+        }
+    }
+}
+
+/// One swept parameter and its distinct values (sorted for a `[[point]]` list).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    pub param: String,
+    pub values: Vec<f64>,
+}
+
+/// A validated sweep definition.
+#[derive(Debug, Clone)]
+pub struct SweepDef {
+    pub name: String,
+    pub model: &'static Model,
+    pub description: String,
+    pub seed: u64,
+    pub replicates: u32,
+    /// Defaults with the fixed parameters (and duration/warm-up) applied.
+    pub base: ParamSet,
+    /// The swept parameters and their distinct values; the first two are the plots' x and y.
+    pub axes: Vec<Axis>,
+    /// Every point: one value per axis, in axis order. For `[[axis]]` grids the cartesian
+    /// product with the last axis varying fastest; for `[[point]]` lists the given order.
+    pub points: Vec<Vec<f64>>,
+    /// Whether the points are a full grid over the axes.
+    pub is_grid: bool,
+    pub analysis: AnalysisSettings,
+    pub classifier: ClassifierSettings,
+    /// Points whose spike trains are kept, as (parameter, value) lists.
+    pub keep_spikes: Vec<Vec<(String, f64)>>,
+    pub plots: PlotSettings,
+    /// The definition's text, exactly as read.
+    pub text: String,
+    /// SHA-256 of the text, hex.
+    pub hash: String,
+    /// Where the text came from (a path or the embedded default).
+    pub source: String,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Values of an axis from `linspace`: `num` evenly spaced values from start to stop inclusive.
+pub fn linspace(start: f64, stop: f64, num: usize) -> Vec<f64> {
+    match num {
+        0 => vec![],
+        1 => vec![start],
+        _ => (0..num)
+            .map(|k| start + (stop - start) * k as f64 / (num - 1) as f64)
+            .collect(),
+    }
+}
+
+/// Values of an axis from `arange`: start, start + step, ... below stop (numpy semantics, with
+/// a 1e-9·step tolerance so that a stop equal to a grid value is excluded exactly once).
+pub fn arange(start: f64, stop: f64, step: f64) -> Vec<f64> {
+    let n = ((stop - start) / step - 1e-9).ceil().max(0.0) as usize;
+    (0..n).map(|k| start + step * k as f64).collect()
+}
+
+impl SweepDef {
+    /// Parses and validates a definition; `source` names it in errors.
+    pub fn parse(text: &str, source: &str) -> Result<SweepDef, DefinitionError> {
+        let err = |span: std::ops::Range<usize>, field: &str, message: String| DefinitionError {
+            file: source.to_string(),
+            line: line_of(text, span.start),
+            field: field.to_string(),
+            message,
+        };
+        let raw: RawSweep = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            DefinitionError {
+                file: source.to_string(),
+                line,
+                field: "TOML".into(),
+                message: e.message().trim().to_string(),
+            }
+        })?;
+
+        let name = raw.name.get_ref().trim().to_string();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            || name.starts_with('.')
+        {
+            return Err(err(
+                raw.name.span(),
+                "name",
+                format!(
+                    "`{name}`: expected a non-empty folder name of letters, digits, `-`, `_`, `.`"
+                ),
+            ));
+        }
+        let model = model::find(raw.model.get_ref())
+            .map_err(|e| err(raw.model.span(), "model", e.to_string()))?;
+        let seed = *raw.seed.get_ref();
+        if seed < 0 {
+            return Err(err(
+                raw.seed.span(),
+                "seed",
+                format!("{seed}: expected a whole number >= 0"),
+            ));
+        }
+        let replicates = match &raw.replicates {
+            Some(r) if *r.get_ref() < 1 || *r.get_ref() > 1_000_000 => {
+                return Err(err(
+                    r.span(),
+                    "replicates",
+                    format!("{}: expected a whole number from 1 to 1000000", r.get_ref()),
+                ))
+            }
+            Some(r) => *r.get_ref() as u32,
+            None => 1,
+        };
+
+        let mut base = model.defaults();
+        for (k, v) in &raw.fixed {
+            base.set(k.get_ref(), *v.get_ref())
+                .map_err(|e| err(k.span(), &format!("fixed.{}", k.get_ref()), e.to_string()))?;
+        }
+        for (field, value) in [
+            ("duration_ms", &raw.duration_ms),
+            ("warmup_ms", &raw.warmup_ms),
+        ] {
+            if let Some(v) = value {
+                base.set(field, *v.get_ref())
+                    .map_err(|e| err(v.span(), field, e.to_string()))?;
+            }
+        }
+
+        let mut axes: Vec<Axis> = Vec::new();
+        for (i, a) in raw.axis.iter().enumerate() {
+            let ax = a.get_ref();
+            let param = ax.param.get_ref().clone();
+            let field = format!("axis[{i}] ({param})");
+            let def = base
+                .def(&param)
+                .map_err(|e| err(ax.param.span(), &field, e.to_string()))?;
+            if axes.iter().any(|x| x.param == param) {
+                return Err(err(
+                    ax.param.span(),
+                    &field,
+                    "this parameter is already swept by an earlier axis".into(),
+                ));
+            }
+            let given = [
+                ax.values.is_some(),
+                ax.linspace.is_some(),
+                ax.arange.is_some(),
+            ]
+            .iter()
+            .filter(|&&b| b)
+            .count();
+            if given != 1 {
+                return Err(err(a.span(), &field, "expected exactly one of `values = [...]`, `linspace = { start, stop, num }`, `arange = { start, stop, step }`".into()));
+            }
+            let values = if let Some(v) = &ax.values {
+                v.clone()
+            } else if let Some(l) = &ax.linspace {
+                if l.num < 1 {
+                    return Err(err(
+                        a.span(),
+                        &format!("{field}.linspace.num"),
+                        format!("{}: expected a whole number >= 1", l.num),
+                    ));
+                }
+                linspace(l.start, l.stop, l.num as usize)
+            } else {
+                let r = ax.arange.as_ref().expect("counted above");
+                if !(r.step > 0.0) {
+                    return Err(err(
+                        a.span(),
+                        &format!("{field}.arange.step"),
+                        format!("{}: expected a step > 0", r.step),
+                    ));
+                }
+                arange(r.start, r.stop, r.step)
+            };
+            if values.is_empty() {
+                return Err(err(
+                    a.span(),
+                    &field,
+                    "the axis has no values: expected at least one".into(),
+                ));
+            }
+            for &v in &values {
+                if !def.range.contains(v) {
+                    return Err(err(
+                        a.span(),
+                        &field,
+                        format!(
+                            "value {v} is out of range: expected {} {} ({})",
+                            def.range, def.unit, def.meaning
+                        ),
+                    ));
+                }
+            }
+            axes.push(Axis { param, values });
+        }
+        let (points, is_grid) = if !raw.point.is_empty() {
+            if !axes.is_empty() {
+                return Err(err(
+                    raw.point[0].span(),
+                    "point",
+                    "give either [[axis]] tables (a grid) or [[point]] tables (a list), not both"
+                        .into(),
+                ));
+            }
+            let names: Vec<String> = raw.point[0].get_ref().keys().cloned().collect();
+            let number = |i: usize, name: &str, v: &toml::Value, span| match v {
+                toml::Value::Float(f) => Ok(*f),
+                toml::Value::Integer(n) => Ok(*n as f64),
+                other => Err(err(
+                    span,
+                    &format!("point[{i}].{name}"),
+                    format!("expected a number, got {other}"),
+                )),
+            };
+            let mut pts = Vec::new();
+            for (i, pt) in raw.point.iter().enumerate() {
+                let keys: Vec<String> = pt.get_ref().keys().cloned().collect();
+                if keys != names {
+                    return Err(err(
+                        pt.span(),
+                        &format!("point[{i}]"),
+                        format!(
+                            "expected the same parameters as point[0]: {}",
+                            names.join(", ")
+                        ),
+                    ));
+                }
+                let mut vals = Vec::new();
+                for (name, v) in pt.get_ref() {
+                    let v = number(i, name, v, pt.span())?;
+                    let def = base.def(name).map_err(|e| {
+                        err(pt.span(), &format!("point[{i}].{name}"), e.to_string())
+                    })?;
+                    if !def.range.contains(v) {
+                        return Err(err(
+                            pt.span(),
+                            &format!("point[{i}].{name}"),
+                            format!(
+                                "value {v} is out of range: expected {} {} ({})",
+                                def.range, def.unit, def.meaning
+                            ),
+                        ));
+                    }
+                    vals.push(v);
+                }
+                pts.push(vals);
+            }
+            for (k, name) in names.iter().enumerate() {
+                let mut values: Vec<f64> = pts.iter().map(|p: &Vec<f64>| p[k]).collect();
+                values.sort_by(f64::total_cmp);
+                values.dedup();
+                axes.push(Axis {
+                    param: name.clone(),
+                    values,
+                });
+            }
+            (pts, false)
+        } else {
+            if axes.is_empty() {
+                return Err(DefinitionError {
+                    file: source.into(),
+                    line: 1,
+                    field: "axis".into(),
+                    message:
+                        "no [[axis]] or [[point]] given: expected at least one swept parameter"
+                            .into(),
+                });
+            }
+            let mut pts: Vec<Vec<f64>> = vec![vec![]];
+            for a in &axes {
+                pts = pts
+                    .into_iter()
+                    .flat_map(|p| a.values.iter().map(move |&v| [p.clone(), vec![v]].concat()))
+                    .collect();
+            }
+            (pts, true)
+        };
+
+        let mut keep_spikes = Vec::new();
+        for (i, k) in raw.keep_spikes.iter().enumerate() {
+            let mut point = Vec::new();
+            for (p, v) in k.get_ref() {
+                if !axes.iter().any(|a| &a.param == p) {
+                    return Err(err(
+                        k.span(),
+                        &format!("keep_spikes[{i}].{p}"),
+                        "expected a swept parameter (an [[axis]] param)".into(),
+                    ));
+                }
+                point.push((p.clone(), *v));
+            }
+            keep_spikes.push(point);
+        }
+        let plots = raw.plots;
+        if let Some([a, b]) = plots.fig8_window_ms {
+            if !(a >= 0.0 && b > a) {
+                return Err(DefinitionError {
+                    file: source.into(),
+                    line: 1,
+                    field: "plots.fig8_window_ms".into(),
+                    message: format!("[{a}, {b}]: expected [start, end] with 0 <= start < end"),
+                });
+            }
+        }
+
+        let def = SweepDef {
+            name,
+            model,
+            description: raw.description,
+            seed: seed as u64,
+            replicates,
+            base,
+            axes,
+            points,
+            is_grid,
+            analysis: raw.analysis,
+            classifier: raw.classifier,
+            keep_spikes,
+            plots,
+            text: text.to_string(),
+            hash: format!("{:x}", Sha256::digest(text.as_bytes())),
+            source: source.to_string(),
+        };
+        // Every point must make a valid network: check them all before anything runs.
+        for p in 0..def.n_points() {
+            let params = def.params_at(p);
+            let spec = def.model.spec(&params).map_err(|e| DefinitionError {
+                file: source.into(),
+                line: 1,
+                field: format!("point {}", def.describe(p)),
+                message: e.to_string(),
+            })?;
+            spec.validate().map_err(|e| DefinitionError {
+                file: source.into(),
+                line: 1,
+                field: format!("point {}", def.describe(p)),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(def)
+    }
+
+    /// Reads and validates a definition file.
+    pub fn load(path: &std::path::Path) -> Result<SweepDef, DefinitionError> {
+        let text = std::fs::read_to_string(path).map_err(|e| DefinitionError {
+            file: path.display().to_string(),
+            line: 0,
+            field: "file".into(),
+            message: format!("cannot read: {e}"),
+        })?;
+        SweepDef::parse(&text, &path.display().to_string())
+    }
+
+    /// The embedded default sweep.
+    pub fn embedded_default() -> SweepDef {
+        SweepDef::parse(DEFAULT_SWEEP, DEFAULT_SOURCE)
+            .expect("the embedded default is valid (tested)")
+    }
+
+    /// Number of points (without replicates).
+    pub fn n_points(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Number of runs: points × replicates.
+    pub fn n_runs(&self) -> usize {
+        self.points.len() * self.replicates as usize
+    }
+
+    /// The model parameters at point `p`.
+    pub fn params_at(&self, p: usize) -> ParamSet {
+        let mut params = self.base.clone();
+        for (a, &v) in self.axes.iter().zip(&self.points[p]) {
+            params.set(&a.param, v).expect("point values validated");
+        }
+        params
+    }
+
+    /// `g=5, eta=2` for point `p`.
+    pub fn describe(&self, p: usize) -> String {
+        self.axes
+            .iter()
+            .zip(&self.points[p])
+            .map(|(a, v)| format!("{}={}", a.param, v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether the spikes of point `p` are to be kept.
+    pub fn keeps_spikes(&self, p: usize) -> bool {
+        self.keep_spikes.iter().any(|kp| {
+            kp.iter().all(|(name, v)| {
+                let k = self
+                    .axes
+                    .iter()
+                    .position(|a| &a.param == name)
+                    .expect("validated");
+                (self.points[p][k] - v).abs() <= 1e-9 * v.abs().max(1.0)
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = r#"
+name = "t"
+model = "brunel"
+seed = 3
+replicates = 2
+duration_ms = 300
+warmup_ms = 100
+[fixed]
+N_E = 400
+N_I = 100
+[[axis]]
+param = "g"
+values = [4, 5]
+[[axis]]
+param = "eta"
+linspace = { start = 1, stop = 2, num = 3 }
+[[keep_spikes]]
+g = 5
+eta = 1.5
+"#;
+
+    #[test]
+    fn a_valid_definition_expands_to_its_grid() {
+        let d = SweepDef::parse(OK, "t.toml").unwrap();
+        assert_eq!(d.n_points(), 6);
+        assert_eq!(d.replicates, 2);
+        assert_eq!(d.axes[1].values, vec![1.0, 1.5, 2.0]);
+        assert!(d.is_grid);
+        assert_eq!(d.points[4], vec![5.0, 1.5]);
+        let p = d.params_at(4);
+        assert_eq!(
+            (p.get("g"), p.get("eta"), p.get("N_E"), p.get("duration_ms")),
+            (5.0, 1.5, 400.0, 300.0)
+        );
+        assert!(d.keeps_spikes(4) && !d.keeps_spikes(3));
+        assert_eq!(d.n_runs(), 12);
+        assert_eq!(d.hash.len(), 64);
+    }
+
+    #[test]
+    fn a_point_list_keeps_its_order_and_lists_axis_values() {
+        let text = "name = \"f\"\nmodel = \"brunel\"\nseed = 1\n[[point]]\ng = 3\neta = 2\n[[point]]\ng = 4.5\neta = 0.9\n";
+        let d = SweepDef::parse(text, "f.toml").unwrap();
+        assert!(!d.is_grid);
+        assert_eq!(d.points, vec![vec![3.0, 2.0], vec![4.5, 0.9]]);
+        assert_eq!(d.axes[1].values, vec![0.9, 2.0]);
+        let bad = text.replace("eta = 0.9", "D_ms = 2");
+        assert!(SweepDef::parse(&bad, "f.toml")
+            .unwrap_err()
+            .field
+            .starts_with("point[1]"));
+    }
+
+    #[test]
+    fn grids_from_arange_and_linspace() {
+        assert_eq!(arange(0.0, 1.0, 0.25), vec![0.0, 0.25, 0.5, 0.75]);
+        assert_eq!(arange(0.0, 8.0, 0.5).len(), 16);
+        assert_eq!(linspace(0.0, 1.0, 1), vec![0.0]);
+    }
+
+    fn error_of(text: &str) -> DefinitionError {
+        SweepDef::parse(text, "bad.toml").unwrap_err()
+    }
+
+    #[test]
+    fn bad_definitions_name_file_line_field_and_expectation() {
+        let e = error_of("name = \"x\"\nmodel = \"brunel\"\nseed = [");
+        assert_eq!(
+            (e.file.as_str(), e.line, e.field.as_str()),
+            ("bad.toml", 3, "TOML")
+        );
+        let e = error_of(&OK.replace("model = \"brunel\"", "model = \"nope\""));
+        assert_eq!((e.line, e.field.as_str()), (3, "model"));
+        assert!(e.message.contains("tutorial"));
+        let e = error_of(&OK.replace("param = \"g\"", "param = \"gg\""));
+        assert_eq!(e.line, 12);
+        assert!(
+            e.field.contains("axis[0]") && e.message.contains("unknown parameter"),
+            "{e}"
+        );
+        let e = error_of(&OK.replace("values = [4, 5]", "values = []"));
+        assert!(e.message.contains("no values"), "{e}");
+        let e = error_of(&OK.replace("duration_ms = 300", "duration_ms = -5"));
+        assert_eq!((e.line, e.field.as_str()), (6, "duration_ms"));
+        assert!(e.message.contains("(0, 1000000000]"), "{e}");
+        let e = error_of(&OK.replace("N_I = 100", "N_X = 100"));
+        assert_eq!((e.line, e.field.as_str()), (10, "fixed.N_X"));
+        let e = error_of(&OK.replace("warmup_ms = 100", "warmup_ms = 400"));
+        assert!(e.message.contains("warm-up"), "{e}");
+        let e = error_of(&OK.replace("replicates = 2", "replicates = 0"));
+        assert_eq!(e.field, "replicates");
+        let e = error_of(&OK.replace("seed = 3", "seed = 3\ncolour = 1"));
+        assert!(e.message.contains("colour"), "{e}");
+        let e = error_of(&OK.replace("values = [4, 5]", "values = [4, -5]"));
+        assert!(
+            e.message.contains("-5") && e.message.contains("[0, inf)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn shipped_definitions_are_valid() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                SweepDef::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                n += 1;
+            }
+        }
+        assert!(n >= 4);
+        assert_eq!(SweepDef::embedded_default().name, "brunel-phase-quick");
+    }
+}
