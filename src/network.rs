@@ -53,6 +53,45 @@ pub enum Delays {
     PerSynapse(Vec<u16>),
 }
 
+/// Target indices of a projection's synapses, local to the target population: u16 when the
+/// target population has at most 65,536 neurons, halving the memory streamed per event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Targets {
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Targets {
+    /// Number of synapses.
+    pub fn len(&self) -> usize {
+        match self {
+            Targets::U16(v) => v.len(),
+            Targets::U32(v) => v.len(),
+        }
+    }
+
+    /// Whether there is no synapse.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Local target of synapse `k`.
+    pub fn get(&self, k: usize) -> usize {
+        match self {
+            Targets::U16(v) => v[k] as usize,
+            Targets::U32(v) => v[k] as usize,
+        }
+    }
+
+    /// The largest local target (None when empty).
+    pub fn max(&self) -> Option<usize> {
+        match self {
+            Targets::U16(v) => v.iter().max().map(|&x| x as usize),
+            Targets::U32(v) => v.iter().max().map(|&x| x as usize),
+        }
+    }
+}
+
 /// One projection's synapses, grouped by source neuron (compressed sparse rows).
 #[derive(Debug, Clone)]
 pub struct Projection {
@@ -60,10 +99,14 @@ pub struct Projection {
     pub source: SourceRef,
     /// Index into [`Network::lif`] of the target population.
     pub target: usize,
+    /// Index of the target population's first neuron among all LIF neurons.
+    pub target_offset: usize,
+    /// Number of neurons in the target population.
+    pub target_size: usize,
     /// `offsets[i]..offsets[i+1]` are the synapses of local source neuron `i`.
     pub offsets: Vec<usize>,
-    /// Target neuron of each synapse, as an index among all LIF neurons of the network.
-    pub targets: Vec<u32>,
+    /// Target neuron of each synapse, local to the target population, ascending within a row.
+    pub targets: Targets,
     pub weights: Weights,
     pub delays: Delays,
 }
@@ -77,6 +120,11 @@ impl Projection {
     /// Whether the projection has no synapse.
     pub fn is_empty(&self) -> bool {
         self.targets.is_empty()
+    }
+
+    /// Number of source neurons.
+    pub fn n_sources(&self) -> usize {
+        self.offsets.len() - 1
     }
 
     /// Weight of synapse `k`.
@@ -95,14 +143,104 @@ impl Projection {
         }
     }
 
-    /// (local source, local target) of every synapse, given the target population's offset.
-    pub fn pairs(&self, target_offset: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-        (0..self.offsets.len() - 1).flat_map(move |i| {
-            self.targets[self.offsets[i]..self.offsets[i + 1]]
-                .iter()
-                .map(move |&t| (i, t as usize - target_offset))
+    /// Hints the CPU to fetch the first cache lines of a source's row of targets.
+    #[inline]
+    pub fn prefetch_row(&self, src: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let a = self.offsets[src];
+            let (ptr, bytes) = match &self.targets {
+                Targets::U16(v) => (
+                    v[a..].as_ptr() as *const i8,
+                    2 * (self.offsets[src + 1] - a),
+                ),
+                Targets::U32(v) => (
+                    v[a..].as_ptr() as *const i8,
+                    4 * (self.offsets[src + 1] - a),
+                ),
+            };
+            // Up to 8 cache lines; the hardware prefetcher follows the rest of the stream.
+            for line in (0..bytes.min(512)).step_by(64) {
+                // SAFETY: a prefetch is only a hint; `ptr + line` stays inside the row.
+                unsafe { _mm_prefetch(ptr.add(line), _MM_HINT_T0) };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = src;
+    }
+
+    /// (local source, local target) of every synapse.
+    pub fn pairs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        (0..self.n_sources()).flat_map(move |i| {
+            (self.offsets[i]..self.offsets[i + 1]).map(move |k| (i, self.targets.get(k)))
         })
     }
+}
+
+/// Synapses in generation order before they are grouped by source.
+enum Generated {
+    /// (local source, local target) pairs.
+    Pairs(Vec<(u32, u32)>),
+    /// Fixed in-degree: `sources[j·k + m]` is the m-th source of target j.
+    InDegree { k: usize, sources: Vec<u32> },
+}
+
+impl Generated {
+    fn len(&self) -> usize {
+        match self {
+            Generated::Pairs(p) => p.len(),
+            Generated::InDegree { sources, .. } => sources.len(),
+        }
+    }
+    fn source(&self, m: usize) -> u32 {
+        match self {
+            Generated::Pairs(p) => p[m].0,
+            Generated::InDegree { sources, .. } => sources[m],
+        }
+    }
+    fn target(&self, m: usize) -> u32 {
+        match self {
+            Generated::Pairs(p) => p[m].1,
+            Generated::InDegree { k, .. } => (m / k) as u32,
+        }
+    }
+}
+
+/// Groups generated synapses by source (a stable counting sort, so rows keep generation
+/// order, i.e. ascending targets). Returns the row offsets, the targets and, when asked, the
+/// generation index of each stored synapse (to place per-synapse weights and delays).
+fn group_by_source<T: Copy + Default>(
+    gen: &Generated,
+    n_src: usize,
+    convert: impl Fn(u32) -> T,
+    want_order: bool,
+) -> (Vec<usize>, Vec<T>, Option<Vec<u32>>) {
+    let m = gen.len();
+    let mut offsets = vec![0usize; n_src + 1];
+    for i in 0..m {
+        offsets[gen.source(i) as usize + 1] += 1;
+    }
+    for i in 0..n_src {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut fill = offsets.clone();
+    let mut targets = vec![T::default(); m];
+    let mut order = if want_order {
+        Some(vec![0u32; m])
+    } else {
+        None
+    };
+    for i in 0..m {
+        let s = gen.source(i) as usize;
+        let pos = fill[s];
+        fill[s] += 1;
+        targets[pos] = convert(gen.target(i));
+        if let Some(o) = order.as_mut() {
+            o[pos] = i as u32;
+        }
+    }
+    (offsets, targets, order)
 }
 
 /// Neurons sampled for membrane potential: global LIF indices, every `every_steps`.
@@ -220,9 +358,9 @@ pub fn build(spec: &NetworkSpec, run_seed: u64) -> Result<Network, SpecError> {
             message: m,
         };
 
-        // Synapses as (local source, local target) in a deterministic generation order.
-        let pairs: Vec<(u32, u32)> = match pr.connector {
-            Connector::OneToOne => (0..n_src as u32).map(|i| (i, i)).collect(),
+        // Synapses in a deterministic generation order.
+        let gen = match pr.connector {
+            Connector::OneToOne => Generated::Pairs((0..n_src as u32).map(|i| (i, i)).collect()),
             Connector::AllToAll { allow_autapses } => {
                 let mut v = Vec::with_capacity(n_src * tgt.size);
                 for i in 0..n_src as u32 {
@@ -232,7 +370,7 @@ pub fn build(spec: &NetworkSpec, run_seed: u64) -> Result<Network, SpecError> {
                         }
                     }
                 }
-                v
+                Generated::Pairs(v)
             }
             Connector::FixedProbability { p, allow_autapses } => {
                 let mut v = Vec::new();
@@ -243,7 +381,7 @@ pub fn build(spec: &NetworkSpec, run_seed: u64) -> Result<Network, SpecError> {
                         }
                     }
                 }
-                v
+                Generated::Pairs(v)
             }
             Connector::FixedInDegree {
                 k,
@@ -263,11 +401,15 @@ pub fn build(spec: &NetworkSpec, run_seed: u64) -> Result<Network, SpecError> {
                         }
                         chosen.push(s);
                     }
-                    v.extend(chosen.iter().map(|&s| (s, j)));
+                    v.extend_from_slice(&chosen);
                 }
-                v
+                Generated::InDegree { k, sources: v }
             }
         };
+        let n_syn = gen.len();
+        if n_syn > u32::MAX as usize {
+            return Err(bad(format!("{n_syn} synapses exceed the u32 index range")));
+        }
 
         // Weights and delays, drawn in generation order.
         let weights_gen: Option<Vec<f32>> = match pr.weight {
@@ -280,8 +422,7 @@ pub fn build(spec: &NetworkSpec, run_seed: u64) -> Result<Network, SpecError> {
                 let normal = Normal::new(mean_mv, sd_mv)
                     .map_err(|e| bad(format!("weight distribution: {e}")))?;
                 Some(
-                    pairs
-                        .iter()
+                    (0..n_syn)
                         .map(|_| (scale * normal.sample(&mut conn_rng).abs()) as f32)
                         .collect(),
                 )
@@ -295,8 +436,8 @@ pub fn build(spec: &NetworkSpec, run_seed: u64) -> Result<Network, SpecError> {
             DelaySpec::Normal { mean_ms, sd_ms } => {
                 let normal = Normal::new(mean_ms, sd_ms)
                     .map_err(|e| bad(format!("delay distribution: {e}")))?;
-                let mut v = Vec::with_capacity(pairs.len());
-                for _ in &pairs {
+                let mut v = Vec::with_capacity(n_syn);
+                for _ in 0..n_syn {
                     let steps = delay_to_steps(normal.sample(&mut conn_rng), dt);
                     if steps > u16::MAX as usize {
                         return Err(bad(format!(
@@ -319,37 +460,33 @@ pub fn build(spec: &NetworkSpec, run_seed: u64) -> Result<Network, SpecError> {
             }
         }
 
-        // Counting sort by source: stable, so each row keeps generation order.
-        let mut offsets = vec![0usize; n_src + 1];
-        for &(s, _) in &pairs {
-            offsets[s as usize + 1] += 1;
-        }
-        for i in 0..n_src {
-            offsets[i + 1] += offsets[i];
-        }
-        let mut fill = offsets.clone();
-        let mut order = vec![0usize; pairs.len()];
-        let mut targets = vec![0u32; pairs.len()];
-        for (k, &(s, t)) in pairs.iter().enumerate() {
-            let pos = fill[s as usize];
-            fill[s as usize] += 1;
-            order[pos] = k;
-            targets[pos] = (tgt.offset + t as usize) as u32;
-        }
+        // Group by source; per-synapse weights and delays follow their synapse.
+        let want_order = weights_gen.is_some() || delays_gen.is_some();
+        let (offsets, targets, order) = if tgt.size <= 1 << 16 {
+            let (o, t, ord) = group_by_source(&gen, n_src, |t| t as u16, want_order);
+            (o, Targets::U16(t), ord)
+        } else {
+            let (o, t, ord) = group_by_source(&gen, n_src, |t| t, want_order);
+            (o, Targets::U32(t), ord)
+        };
+        drop(gen);
+        let order = order.unwrap_or_default();
         let weights = match (pr.weight, weights_gen) {
             (WeightSpec::Constant { w_mv }, _) => Weights::Constant(w_mv),
-            (_, Some(w)) => Weights::PerSynapse(order.iter().map(|&k| w[k]).collect()),
+            (_, Some(w)) => Weights::PerSynapse(order.iter().map(|&k| w[k as usize]).collect()),
             _ => unreachable!(),
         };
         let delays = match (pr.delay, delays_gen) {
             (DelaySpec::Constant { d_ms }, _) => Delays::Constant(delay_to_steps(d_ms, dt) as u16),
-            (_, Some(d)) => Delays::PerSynapse(order.iter().map(|&k| d[k]).collect()),
+            (_, Some(d)) => Delays::PerSynapse(order.iter().map(|&k| d[k as usize]).collect()),
             _ => unreachable!(),
         };
         projections.push(Projection {
             name: pr.name.clone(),
             source,
             target,
+            target_offset: tgt.offset,
+            target_size: tgt.size,
             offsets,
             targets,
             weights,
@@ -435,7 +572,7 @@ mod tests {
         for pr in &net.projections {
             let tgt = &net.lif[pr.target];
             let mut indeg = vec![0usize; tgt.size];
-            for (s, t) in pr.pairs(tgt.offset) {
+            for (s, t) in pr.pairs() {
                 indeg[t] += 1;
                 if pr.source == SourceRef::Lif(pr.target) {
                     assert_ne!(s, t, "{}: autapse", pr.name);
@@ -468,7 +605,7 @@ mod tests {
         let net = build(&spec, 1).unwrap();
         let pr = &net.projections[0];
         let mut per_target = vec![vec![]; 20];
-        for (s, t) in pr.pairs(net.lif[1].offset) {
+        for (s, t) in pr.pairs() {
             per_target[t].push(s);
         }
         for mut v in per_target {

@@ -160,10 +160,7 @@ fn write_connectivity(o: &RunOutcome, name: &str, path: &Path, title: &str) -> a
     } else {
         (n_src, tgt.size)
     };
-    let pairs: Vec<(usize, usize)> = pr
-        .pairs(tgt.offset)
-        .filter(|&(s, t)| s < ns && t < nt)
-        .collect();
+    let pairs: Vec<(usize, usize)> = pr.pairs().filter(|&(s, t)| s < ns && t < nt).collect();
     let sub = if ns < n_src || nt < tgt.size {
         format!(" (first {ns} × {nt} neurons)")
     } else {

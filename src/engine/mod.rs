@@ -14,7 +14,7 @@
 pub mod poisson;
 
 use crate::model::Synapse;
-use crate::network::{Delays, Network, SourceRef, Weights};
+use crate::network::{Delays, Network, SourceRef, Targets, Weights};
 use crate::rng::{stream, Purpose};
 use poisson::PoissonSampler;
 
@@ -136,14 +136,21 @@ pub struct Simulator<'a> {
     rng: rand_chacha::ChaCha8Rng,
     step: usize,
     depth: usize,
-    /// ring[slot·n_lif + j]: input to neuron j arriving in steps ≡ slot (mod depth).
-    ring: Vec<f64>,
+    /// ring[slot·n_lif + j]: input to neuron j arriving in steps ≡ slot (mod depth). f32
+    /// halves the cache footprint of the row that recurrent events scatter into.
+    ring: Vec<f32>,
     v: Vec<f64>,
     i_syn: Vec<f64>,
     u_rest: Vec<f64>,
     refractory: Vec<u32>,
     props: Vec<Propagator>,
     samplers: Vec<PoissonSampler>,
+    source_plans: Vec<SourcePlan>,
+    /// Per LIF population: a Poisson source population fused into its update, with its weight.
+    fused: Vec<Option<(usize, f64)>>,
+
+    /// The resting potential of each LIF population when all its neurons share it.
+    uniform_rest: Vec<Option<f64>>,
     /// Projections leaving each LIF population / each source population.
     out_lif: Vec<Vec<usize>>,
     out_src: Vec<Vec<usize>>,
@@ -165,12 +172,63 @@ impl<'a> Simulator<'a> {
             v.extend_from_slice(&p.v_init_mv);
             u_rest.extend_from_slice(&p.u_rest_mv);
         }
+        // Every target index is below n: the unchecked writes in `deliver` rely on it.
+        for pr in &net.projections {
+            let size = pr.target_size;
+            assert!(
+                pr.targets.max().is_none_or(|t| t < size) && pr.target_offset + size <= n,
+                "projection {}: target out of range",
+                pr.name
+            );
+        }
+        let uniform_rest = net
+            .lif
+            .iter()
+            .map(|p| match p.u_rest_mv.first() {
+                Some(&u) if p.u_rest_mv.iter().all(|&x| x == u) => Some(u),
+                _ => None,
+            })
+            .collect();
         let mut out_lif = vec![vec![]; net.lif.len()];
         let mut out_src = vec![vec![]; net.sources.len()];
         for (k, pr) in net.projections.iter().enumerate() {
             match pr.source {
                 SourceRef::Lif(i) => out_lif[i].push(k),
                 SourceRef::Poisson(i) => out_src[i].push(k),
+            }
+        }
+        let samplers: Vec<PoissonSampler> = net
+            .sources
+            .iter()
+            .map(|s| PoissonSampler::new(s.rate_hz * net.dt_ms * 1e-3))
+            .collect();
+        let mut source_plans: Vec<SourcePlan> = (0..net.sources.len())
+            .map(|si| SourcePlan::of(net, &out_src[si]))
+            .collect();
+        // Fuse a one-to-one drive that covers a whole LIF population into its update: the
+        // count for step s+D is drawn when the neuron reads it, which is the same Poisson
+        // process (the sources are not recorded) and saves a pass over the ring.
+        let mut fused = vec![None; net.lif.len()];
+        for (si, plan) in source_plans.iter_mut().enumerate() {
+            if let (
+                SourcePlan::Direct {
+                    target_offset,
+                    w_mv,
+                    ..
+                },
+                PoissonSampler::Table(_),
+            ) = (*plan, &samplers[si])
+            {
+                if let Some(pi) = net
+                    .lif
+                    .iter()
+                    .position(|p| p.offset == target_offset && p.size == net.sources[si].size)
+                {
+                    if fused[pi].is_none() {
+                        fused[pi] = Some((si, w_mv));
+                        *plan = SourcePlan::Fused;
+                    }
+                }
             }
         }
         Simulator {
@@ -188,11 +246,11 @@ impl<'a> Simulator<'a> {
                 .iter()
                 .map(|p| Propagator::new(&p.params, net.dt_ms))
                 .collect(),
-            samplers: net
-                .sources
-                .iter()
-                .map(|s| PoissonSampler::new(s.rate_hz * net.dt_ms * 1e-3))
-                .collect(),
+            samplers,
+            source_plans,
+            fused,
+
+            uniform_rest,
             out_lif,
             out_src,
             fired: Vec::new(),
@@ -240,7 +298,7 @@ impl<'a> Simulator<'a> {
     pub fn inject(&mut self, j: usize, w_mv: f64, delay_steps: usize) {
         assert!(delay_steps < self.depth, "delay outside the ring buffer");
         let slot = (self.step + delay_steps) % self.depth;
-        self.ring[slot * self.net.n_lif + j] += w_mv;
+        self.ring[slot * self.net.n_lif + j] += w_mv as f32;
     }
 
     /// Advances one time step.
@@ -252,26 +310,50 @@ impl<'a> Simulator<'a> {
 
         // 1. Poisson sources.
         for (si, sampler) in self.samplers.iter().enumerate() {
-            if matches!(sampler, PoissonSampler::Zero) {
-                continue;
-            }
-            let outs = &self.out_src[si];
-            for src in 0..net.sources[si].size {
-                let k = sampler.sample(&mut self.rng);
-                if k == 0 {
-                    continue;
+            let size = net.sources[si].size;
+            match (&self.source_plans[si], sampler) {
+                (_, PoissonSampler::Zero) | (SourcePlan::Fused, _) => {}
+                // One-to-one onto a LIF population with one weight and delay (Brunel's
+                // external drive, the tutorial's inputs): add k·w straight into the ring.
+                (
+                    SourcePlan::Direct {
+                        target_offset,
+                        w_mv,
+                        delay,
+                    },
+                    PoissonSampler::Table(table),
+                ) => {
+                    let slot = (s + delay) % depth;
+                    let start = slot * n + target_offset;
+                    let row = &mut self.ring[start..start + size];
+                    let mut events = 0u64;
+                    let w = *w_mv as f32;
+                    for x in row.iter_mut() {
+                        let k = poisson::sample_table(table, &mut self.rng);
+                        events += k as u64;
+                        *x += k as f32 * w;
+                    }
+                    self.work.poisson_events += events;
                 }
-                self.work.poisson_events += k as u64;
-                for &pi in outs {
-                    deliver(
-                        &net.projections[pi],
-                        src,
-                        k as f64,
-                        s,
-                        depth,
-                        n,
-                        &mut self.ring,
-                    );
+                (_, sampler) => {
+                    for src in 0..size {
+                        let k = sampler.sample(&mut self.rng);
+                        if k == 0 {
+                            continue;
+                        }
+                        self.work.poisson_events += k as u64;
+                        for &pi in &self.out_src[si] {
+                            deliver(
+                                &net.projections[pi],
+                                src,
+                                k as f64,
+                                s,
+                                depth,
+                                n,
+                                &mut self.ring,
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -280,48 +362,48 @@ impl<'a> Simulator<'a> {
         let slot = s % depth;
         let input = &mut self.ring[slot * n..(slot + 1) * n];
         self.fired.clear();
+        let stamp = (s + 1) as u32;
         for (pi, pop) in net.lif.iter().enumerate() {
-            let pr = self.props[pi];
             let range = pop.offset..pop.offset + pop.size;
-            let v = &mut self.v[range.clone()];
-            let i_syn = &mut self.i_syn[range.clone()];
-            let u_rest = &self.u_rest[range.clone()];
-            let refr = &mut self.refractory[range.clone()];
-            let inp = &mut input[range];
-            let stamp = (s + 1) as u32;
-            let rec = &mut self.spikes[pi];
-            for j in 0..pop.size {
-                let x = std::mem::take(&mut inp[j]);
-                let vj;
-                if pr.current_synapses {
-                    let i_old = i_syn[j];
-                    i_syn[j] = i_old * pr.p11 + x;
-                    if refr[j] > 0 {
-                        refr[j] -= 1;
-                        continue;
-                    }
-                    vj = u_rest[j] + (v[j] - u_rest[j]) * pr.p22 + i_old * pr.p21;
-                } else {
-                    if refr[j] > 0 {
-                        refr[j] -= 1;
-                        continue;
-                    }
-                    vj = u_rest[j] + (v[j] - u_rest[j]) * pr.p22 + x;
-                }
-                if vj >= pr.v_th_mv {
-                    v[j] = pr.v_reset_mv;
-                    refr[j] = pr.ref_steps;
-                    rec.steps.push(stamp);
-                    rec.neurons.push(j as u32);
-                    self.fired.push((pi as u32, j as u32));
-                } else {
-                    v[j] = vj;
-                }
-            }
+            let state = NeuronSlices {
+                v: &mut self.v[range.clone()],
+                i_syn: &mut self.i_syn[range.clone()],
+                u_rest: &self.u_rest[range.clone()],
+                refractory: &mut self.refractory[range.clone()],
+                input: &mut input[range],
+            };
+            let before = self.spikes[pi].neurons.len();
+            let mut drive = self.fused[pi].map(|(si, w_mv)| match &self.samplers[si] {
+                PoissonSampler::Table(table) => Drive {
+                    table,
+                    w_mv,
+                    rng: &mut self.rng,
+                    events: 0,
+                },
+                _ => unreachable!("only table samplers are fused"),
+            });
+            update_population(
+                &self.props[pi],
+                self.uniform_rest[pi],
+                state,
+                &mut self.spikes[pi],
+                stamp,
+                drive.as_mut(),
+            );
+            self.work.poisson_events += drive.map_or(0, |d| d.events);
+            let rec = &self.spikes[pi];
+            self.fired
+                .extend(rec.neurons[before..].iter().map(|&j| (pi as u32, j)));
         }
         self.work.neuron_steps += n as u64;
 
-        // 4. Recurrent delivery.
+        // 4. Recurrent delivery. The target rows of this step's spikes lie at random places
+        // in memory: prefetch the start of every row first so their cache misses overlap.
+        for &(pi, local) in &self.fired {
+            for &k in &self.out_lif[pi as usize] {
+                net.projections[k].prefetch_row(local as usize);
+            }
+        }
         for &(pi, local) in &self.fired {
             for &k in &self.out_lif[pi as usize] {
                 let pr = &net.projections[k];
@@ -354,6 +436,173 @@ impl<'a> Simulator<'a> {
     }
 }
 
+/// How a Poisson source population reaches its targets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SourcePlan {
+    /// Source i onto LIF neuron `target_offset + i`, one weight and delay for all.
+    Direct {
+        target_offset: usize,
+        w_mv: f64,
+        delay: usize,
+    },
+    /// Drawn inside the target population's update (see `Simulator::new`).
+    Fused,
+    /// Anything else: through the projections' rows.
+    Generic,
+}
+
+impl SourcePlan {
+    /// The plan of a source population whose projections are `outs`.
+    fn of(net: &Network, outs: &[usize]) -> SourcePlan {
+        let [k] = outs else {
+            return SourcePlan::Generic;
+        };
+        let pr = &net.projections[*k];
+        let n_src = pr.offsets.len() - 1;
+        let one_to_one = pr.offsets.iter().enumerate().all(|(i, &o)| o == i)
+            && pr.targets.len() == n_src
+            && (0..n_src).all(|i| pr.targets.get(i) == i);
+        match (&pr.weights, &pr.delays) {
+            (Weights::Constant(w), Delays::Constant(d)) if one_to_one => SourcePlan::Direct {
+                target_offset: pr.target_offset,
+                w_mv: *w,
+                delay: *d as usize,
+            },
+            _ => SourcePlan::Generic,
+        }
+    }
+}
+
+/// The state of one LIF population, borrowed for an update.
+struct NeuronSlices<'s> {
+    v: &'s mut [f64],
+    i_syn: &'s mut [f64],
+    u_rest: &'s [f64],
+    refractory: &'s mut [u32],
+    /// Input arriving in this step; read and cleared.
+    input: &'s mut [f32],
+}
+
+/// A Poisson drive drawn during a population's update: one count per neuron and step.
+struct Drive<'d> {
+    table: &'d [u32],
+    w_mv: f64,
+    rng: &'d mut rand_chacha::ChaCha8Rng,
+    events: u64,
+}
+
+impl Drive<'_> {
+    #[inline(always)]
+    fn draw(&mut self) -> f64 {
+        let k = poisson::sample_table(self.table, self.rng);
+        self.events += k as u64;
+        k as f64 * self.w_mv
+    }
+}
+
+/// Tests set this to run the baseline code path on AVX2 machines too.
+#[doc(hidden)]
+pub static FORCE_BASELINE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// [`update_population_body`] compiled for AVX2 when the CPU has it (the Poisson table count
+/// vectorises twice as wide), else for the baseline; both give identical results.
+fn update_population(
+    pr: &Propagator,
+    uniform_rest: Option<f64>,
+    st: NeuronSlices<'_>,
+    rec: &mut PopulationSpikes,
+    stamp: u32,
+    drive: Option<&mut Drive<'_>>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2")
+            && !FORCE_BASELINE.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { update_population_avx2(pr, uniform_rest, st, rec, stamp, drive) };
+        }
+    }
+    update_population_body(pr, uniform_rest, st, rec, stamp, drive)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn update_population_avx2(
+    pr: &Propagator,
+    uniform_rest: Option<f64>,
+    st: NeuronSlices<'_>,
+    rec: &mut PopulationSpikes,
+    stamp: u32,
+    drive: Option<&mut Drive<'_>>,
+) {
+    update_population_body(pr, uniform_rest, st, rec, stamp, drive)
+}
+
+/// One exact step of a LIF population; spikes are appended to `rec` with `stamp`. A fused
+/// `drive` adds its Poisson input to what the ring delivered (not drawn while refractory for
+/// delta synapses, where it would be discarded). Integer counting and IEEE arithmetic without
+/// contraction make the result independent of the instruction set.
+#[inline(always)]
+fn update_population_body(
+    pr: &Propagator,
+    uniform_rest: Option<f64>,
+    st: NeuronSlices<'_>,
+    rec: &mut PopulationSpikes,
+    stamp: u32,
+    mut drive: Option<&mut Drive<'_>>,
+) {
+    let NeuronSlices {
+        v,
+        i_syn,
+        u_rest,
+        refractory,
+        input,
+    } = st;
+    let n = v.len();
+    let (v, i_syn, u_rest, refractory, input) = (
+        &mut v[..n],
+        &mut i_syn[..n],
+        &u_rest[..n],
+        &mut refractory[..n],
+        &mut input[..n],
+    );
+    for j in 0..n {
+        let mut x = std::mem::take(&mut input[j]) as f64;
+        let u = uniform_rest.unwrap_or(u_rest[j]);
+        let vj = if pr.current_synapses {
+            if let Some(d) = drive.as_deref_mut() {
+                x += d.draw();
+            }
+            let i_old = i_syn[j];
+            i_syn[j] = i_old * pr.p11 + x;
+            if refractory[j] > 0 {
+                refractory[j] -= 1;
+                continue;
+            }
+            u + (v[j] - u) * pr.p22 + i_old * pr.p21
+        } else {
+            if refractory[j] > 0 {
+                refractory[j] -= 1;
+                continue;
+            }
+            if let Some(d) = drive.as_deref_mut() {
+                x += d.draw();
+            }
+            u + (v[j] - u) * pr.p22 + x
+        };
+        if vj >= pr.v_th_mv {
+            v[j] = pr.v_reset_mv;
+            refractory[j] = pr.ref_steps;
+            rec.steps.push(stamp);
+            rec.neurons.push(j as u32);
+        } else {
+            v[j] = vj;
+        }
+    }
+}
+
 /// Adds `mult` spikes of local source `src` of projection `pr`, emitted in step `s`, to the
 /// ring buffer; returns the number of synapses reached.
 #[inline]
@@ -364,27 +613,36 @@ fn deliver(
     s: usize,
     depth: usize,
     n: usize,
-    ring: &mut [f64],
+    ring: &mut [f32],
 ) -> u64 {
     let (a, b) = (pr.offsets[src], pr.offsets[src + 1]);
-    let targets = &pr.targets[a..b];
+    let size = pr.target_size;
     match (&pr.weights, &pr.delays) {
         (Weights::Constant(w), Delays::Constant(d)) => {
             let slot = (s + *d as usize) % depth;
-            let row = &mut ring[slot * n..(slot + 1) * n];
-            let w = w * mult;
-            for &t in targets {
-                row[t as usize] += w;
+            let start = slot * n + pr.target_offset;
+            let row = &mut ring[start..start + size];
+            let w = (w * mult) as f32;
+            // SAFETY: `Simulator::new` asserts that every local target of every projection is
+            // below its target population's size, which is `row.len()`.
+            match &pr.targets {
+                Targets::U16(t) => t[a..b]
+                    .iter()
+                    .for_each(|&t| unsafe { *row.get_unchecked_mut(t as usize) += w }),
+                Targets::U32(t) => t[a..b]
+                    .iter()
+                    .for_each(|&t| unsafe { *row.get_unchecked_mut(t as usize) += w }),
             }
         }
         _ => {
-            for (k, &t) in targets.iter().enumerate() {
-                let slot = (s + pr.delay_steps(a + k) as usize) % depth;
-                ring[slot * n + t as usize] += pr.weight(a + k) * mult;
+            for k in a..b {
+                let slot = (s + pr.delay_steps(k) as usize) % depth;
+                ring[slot * n + pr.target_offset + pr.targets.get(k)] +=
+                    (pr.weight(k) * mult) as f32;
             }
         }
     }
-    targets.len() as u64
+    (b - a) as u64
 }
 
 #[cfg(test)]

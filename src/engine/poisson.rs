@@ -10,14 +10,16 @@ const TABLE_MAX_MEAN: f64 = 64.0;
 
 /// Samples k ~ Poisson(mean) for a fixed mean.
 ///
-/// The table holds P(K ≤ k) scaled to 2^32; a uniform u32 u gives the smallest k with
-/// u < table[k]. The table ends where the tail probability is below 2^-40, so the sampler
-/// is exact to within 2^-32 per draw (the resolution of the uniform).
+/// The table holds thresholds c_k = round(P(K ≤ k)·2^32) − 1 for k = 0, 1, ...; a uniform
+/// u32 u gives k = #{c_k < u}, the smallest k with u < round(P(K ≤ k)·2^32). Counting instead
+/// of searching is branch-free (the compiler vectorises it), which matters because a search
+/// mispredicts on nearly every draw. The table stops where P(K > k) < 2^-34 and is padded
+/// with u32::MAX, which no u exceeds; the sampler is exact to within 2^-32 per draw.
 #[derive(Debug, Clone)]
 pub enum PoissonSampler {
     /// mean = 0: never fires, draws nothing.
     Zero,
-    Table(Vec<u64>),
+    Table(Vec<u32>),
     Large(Poisson<f64>),
 }
 
@@ -35,17 +37,16 @@ impl PoissonSampler {
         let mut pmf = (-mean).exp();
         let mut cdf = pmf;
         let mut k = 0.0;
-        loop {
-            table.push((cdf * scale).round() as u64);
-            if 1.0 - cdf < 2f64.powi(-40) || table.len() > 1000 {
-                break;
-            }
+        while 1.0 - cdf >= 2f64.powi(-34) && table.len() < 1000 {
+            let c = (cdf * scale).round() - 1.0;
+            table.push(c.clamp(0.0, u32::MAX as f64) as u32);
             k += 1.0;
             pmf *= mean / k;
             cdf += pmf;
         }
-        // Every u32 must land somewhere: the last entry covers the remaining tail.
-        *table.last_mut().unwrap() = 1u64 << 32;
+        while table.len() % 8 != 0 || table.is_empty() {
+            table.push(u32::MAX);
+        }
         PoissonSampler::Table(table)
     }
 
@@ -54,17 +55,17 @@ impl PoissonSampler {
     pub fn sample(&self, rng: &mut ChaCha8Rng) -> u32 {
         match self {
             PoissonSampler::Zero => 0,
-            PoissonSampler::Table(t) => {
-                let u = rng.next_u32() as u64;
-                let mut k = 0;
-                while u >= t[k] {
-                    k += 1;
-                }
-                k as u32
-            }
+            PoissonSampler::Table(t) => sample_table(t, rng),
             PoissonSampler::Large(p) => p.sample(rng) as u32,
         }
     }
+}
+
+/// One count from a threshold table built by [`PoissonSampler::new`].
+#[inline(always)]
+pub fn sample_table(table: &[u32], rng: &mut ChaCha8Rng) -> u32 {
+    let u = rng.next_u32();
+    table.iter().map(|&c| (u > c) as u32).sum()
 }
 
 #[cfg(test)]
