@@ -99,14 +99,7 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
     )?;
     print_table(&outcome);
 
-    let title = {
-        let o = if overrides.is_empty() {
-            "defaults".to_string()
-        } else {
-            overrides.join(", ")
-        };
-        format!("{} — {} — seed {}", m.name, o, a.seed)
-    };
+    let title = format!("{} — {} — seed {}", m.name, m.describe(&params), a.seed);
     let rec = &outcome.recording;
     let spikes_path = out.join("spikes.parquet");
     let mut df = store::spikes_frame(rec)?;

@@ -241,6 +241,18 @@ pub fn plot_cmd(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slurm_time_limits_parse() {
+        assert_eq!(super::time_limit_s("04:00:00"), Some(14400));
+        assert_eq!(super::time_limit_s("1-00:00:30"), Some(86430));
+        assert_eq!(super::time_limit_s("4:00:00"), None);
+        assert_eq!(super::time_limit_s("00:61:00"), None);
+        assert_eq!(super::time_limit_s("x"), None);
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct SlurmArgs {
     /// Sweep definition (TOML).
@@ -268,18 +280,21 @@ pub struct SlurmArgs {
     pub mem: Option<String>,
 }
 
-fn valid_time(t: &str) -> bool {
+/// Seconds of a SLURM time limit `HH:MM:SS` or `D-HH:MM:SS`; None when malformed.
+fn time_limit_s(t: &str) -> Option<u64> {
     let (days, hms) = match t.split_once('-') {
-        Some((d, rest)) => (Some(d), rest),
-        None => (None, t),
+        Some((d, rest)) => (d.parse::<u64>().ok()?, rest),
+        None => (0, t),
     };
-    days.is_none_or(|d| d.parse::<u32>().is_ok()) && {
-        let parts: Vec<&str> = hms.split(':').collect();
-        parts.len() == 3
-            && parts
-                .iter()
-                .all(|p| p.len() == 2 && p.parse::<u32>().is_ok())
+    let parts: Vec<&str> = hms.split(':').collect();
+    if parts.len() != 3 || parts.iter().any(|p| p.len() != 2) {
+        return None;
     }
+    let v: Vec<u64> = parts
+        .iter()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    (v[1] < 60 && v[2] < 60).then(|| days * 86400 + v[0] * 3600 + v[1] * 60 + v[2])
 }
 
 pub fn slurm(a: SlurmArgs) -> anyhow::Result<()> {
@@ -290,8 +305,15 @@ pub fn slurm(a: SlurmArgs) -> anyhow::Result<()> {
     if a.cpus_per_task == 0 {
         bail!("--cpus-per-task 0: expected at least 1");
     }
-    if !valid_time(&a.time) {
+    let Some(limit_s) = time_limit_s(&a.time) else {
         bail!("--time `{}`: expected HH:MM:SS or D-HH:MM:SS", a.time);
+    };
+    if u64::from(a.signal_before_s) * 2 > limit_s {
+        bail!(
+            "--signal-before-s {} is more than half of --time {} ({limit_s} s): tasks would be told to stop almost at once; give a longer --time or a smaller --signal-before-s",
+            a.signal_before_s,
+            a.time
+        );
     }
     let out = a
         .out

@@ -152,6 +152,7 @@ pub const MODEL: Model = Model {
     name: "brunel",
     summary: "Brunel (2000) model A: N_E = 10000, N_I = 2500 delta-synapse LIF neurons, fixed in-degree, Poisson drive; set g and eta",
     params: PARAMS,
+    headline: &["g", "eta"],
     build,
 };
 

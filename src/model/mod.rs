@@ -18,6 +18,8 @@ pub struct Model {
     /// One line for `brunel models`.
     pub summary: &'static str,
     pub params: &'static [ParamDef],
+    /// Parameters always named in figure titles, overridden or not (e.g. g and eta).
+    pub headline: &'static [&'static str],
     /// Builds the network description; errors for combinations the ranges cannot rule out.
     pub build: fn(&ParamSet) -> Result<NetworkSpec, ParamError>,
 }
@@ -35,6 +37,29 @@ impl Model {
             p.apply_assignment(s.as_ref())?;
         }
         Ok(p)
+    }
+
+    /// `name=value` for the headline parameters and every other override, for titles.
+    pub fn describe(&self, params: &ParamSet) -> String {
+        let mut parts: Vec<String> = self
+            .headline
+            .iter()
+            .map(|n| format!("{n}={}", params.get(n)))
+            .collect();
+        for o in params.overrides() {
+            if !self
+                .headline
+                .iter()
+                .any(|n| o.starts_with(&format!("{n}=")))
+            {
+                parts.push(o);
+            }
+        }
+        if parts.is_empty() {
+            "defaults".into()
+        } else {
+            parts.join(", ")
+        }
     }
 
     /// The network for a parameter set of this model.

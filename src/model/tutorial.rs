@@ -191,6 +191,7 @@ pub const MODEL: Model = Model {
     name: "tutorial",
     summary: "the seed's balanced random network: 100 LIF neurons (80 E / 20 I), exponential current synapses, 1000 Hz Poisson inputs; ext_rate_hz turns on the extension",
     params: PARAMS,
+    headline: &[],
     build,
 };
 

@@ -1,7 +1,7 @@
 //! The seed's `visualise_connectivity`: source–target lines on the left, the (i, j) scatter on
 //! the right, for one projection.
 
-use super::{ensure_font, PlotError, FONT_FAMILY};
+use super::{ensure_font, whole, PlotError, FONT_FAMILY};
 use crate::plot_try;
 use plotters::prelude::*;
 use std::path::Path;
@@ -35,6 +35,7 @@ pub fn connectivity(
     plot_try!(
         path,
         l.configure_mesh()
+            .y_label_formatter(&whole)
             .disable_mesh()
             .x_labels(3)
             .x_label_formatter(&|x: &f64| if x.abs() < 1e-9 {
@@ -78,6 +79,8 @@ pub fn connectivity(
     plot_try!(
         path,
         r.configure_mesh()
+            .x_label_formatter(&whole)
+            .y_label_formatter(&whole)
             .disable_mesh()
             .x_desc("source neuron index")
             .y_desc("target neuron index")

@@ -29,6 +29,11 @@ pub fn ensure_font() {
     });
 }
 
+/// Axis labels without decimals (neuron indices, times in ms).
+pub(crate) fn whole(x: &f64) -> String {
+    format!("{x:.0}")
+}
+
 /// A figure that could not be drawn or written.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot draw {path}: {message}")]

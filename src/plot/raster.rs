@@ -1,7 +1,7 @@
 //! Raster plots: all spikes of a (sub)set of neurons, E and I in two colours; and Brunel's
 //! Fig. 8 layout (spikes of 50 neurons above, population rate in 0.1 ms bins below).
 
-use super::{ensure_font, PlotError, FONT_FAMILY};
+use super::{ensure_font, whole, PlotError, FONT_FAMILY};
 use crate::engine::Recording;
 use crate::plot_try;
 use plotters::prelude::*;
@@ -58,6 +58,8 @@ pub fn raster(
         path,
         chart
             .configure_mesh()
+            .x_label_formatter(&whole)
+            .y_label_formatter(&whole)
             .disable_mesh()
             .x_desc("time (ms)")
             .y_desc(y_desc)
@@ -131,6 +133,8 @@ pub fn fig8(
     plot_try!(
         path,
         top.configure_mesh()
+            .x_label_formatter(&whole)
+            .y_label_formatter(&whole)
             .disable_mesh()
             .x_desc("time (ms)")
             .y_desc(format!("{} neuron", first.name))
@@ -178,6 +182,8 @@ pub fn fig8(
         path,
         bottom
             .configure_mesh()
+            .x_label_formatter(&whole)
+            .y_label_formatter(&whole)
             .disable_mesh()
             .x_desc("time (ms)")
             .y_desc(format!("population rate (Hz, {dt} ms bins)"))

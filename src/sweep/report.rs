@@ -5,7 +5,7 @@ use super::definition::SweepDef;
 use crate::analysis::classify::Regime;
 use crate::engine::{PopulationSpikes, Recording, WorkCounts};
 use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid};
-use crate::plot::raster::fig8;
+use crate::plot::raster::{fig8, raster};
 use crate::store::layout::Layout;
 use crate::store::results::{Row, Value};
 use crate::store::{read_metadata, read_parquet, StoreError};
@@ -292,14 +292,20 @@ pub fn draw_all(def: &SweepDef, layout: &Layout, rows: &[Row]) -> anyhow::Result
                 stem.clone()
             };
             let dur = rec.n_steps as f64 * rec.dt_ms;
-            let (a, b) = def
-                .plots
-                .fig8_window_ms
-                .map(|[a, b]| (a.min(dur), b.min(dur)))
-                .unwrap_or(((dur - 200.0).max(0.0), dur));
-            let path = dir.join(format!("fig8_{stem}.png"));
-            fig8(&rec, &path, &format!("{} — {what}", def.name), a, b, 50)?;
+            let title = format!("{} — {what}", def.name);
+            let path = dir.join(format!("raster_{stem}.png"));
+            raster(&rec, &path, &title, 0.0, dur, 200)?;
             written.push(path);
+            if def.model.name == crate::model::brunel::MODEL.name {
+                let (a, b) = def
+                    .plots
+                    .fig8_window_ms
+                    .map(|[a, b]| (a.min(dur), b.min(dur)))
+                    .unwrap_or(((dur - 200.0).max(0.0), dur));
+                let path = dir.join(format!("fig8_{stem}.png"));
+                fig8(&rec, &path, &title, a, b, 50)?;
+                written.push(path);
+            }
         }
     }
     Ok(written)
