@@ -218,30 +218,10 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
     };
     let ext_rate_hz = c_e as f64 * p.get("eta") * nu_thr_hz(p);
     let pops = vec![
-        PopulationSpec {
-            name: "E".into(),
-            size: n_e,
-            kind: PopulationKind::Lif(lif.clone()),
-        },
-        PopulationSpec {
-            name: "I".into(),
-            size: n_i,
-            kind: PopulationKind::Lif(lif),
-        },
-        PopulationSpec {
-            name: "ext_E".into(),
-            size: n_e,
-            kind: PopulationKind::Poisson {
-                rate_hz: ext_rate_hz,
-            },
-        },
-        PopulationSpec {
-            name: "ext_I".into(),
-            size: n_i,
-            kind: PopulationKind::Poisson {
-                rate_hz: ext_rate_hz,
-            },
-        },
+        PopulationSpec::lif("E", n_e, lif.clone()),
+        PopulationSpec::lif("I", n_i, lif),
+        PopulationSpec::poisson("ext_E", n_e, ext_rate_hz),
+        PopulationSpec::poisson("ext_I", n_i, ext_rate_hz),
     ];
     let proj = |name: &str, src: &str, tgt: &str, connector: Connector, w: f64| ProjectionSpec {
         name: name.into(),

@@ -60,6 +60,26 @@ pub struct PopulationSpec {
     pub kind: PopulationKind,
 }
 
+impl PopulationSpec {
+    /// A population of LIF neurons.
+    pub fn lif(name: &str, size: usize, params: LifParams) -> Self {
+        PopulationSpec {
+            name: name.into(),
+            size,
+            kind: PopulationKind::Lif(params),
+        }
+    }
+
+    /// A population of independent Poisson sources at `rate_hz` each.
+    pub fn poisson(name: &str, size: usize, rate_hz: f64) -> Self {
+        PopulationSpec {
+            name: name.into(),
+            size,
+            kind: PopulationKind::Poisson { rate_hz },
+        }
+    }
+}
+
 /// Which pairs of neurons a projection connects.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Connector {

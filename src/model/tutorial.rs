@@ -239,26 +239,10 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
     };
     let rate = p.get("input_rate_hz");
     let mut populations = vec![
-        PopulationSpec {
-            name: "E".into(),
-            size: n_e,
-            kind: PopulationKind::Lif(lif.clone()),
-        },
-        PopulationSpec {
-            name: "I".into(),
-            size: n_i,
-            kind: PopulationKind::Lif(lif),
-        },
-        PopulationSpec {
-            name: "input_E".into(),
-            size: n_e,
-            kind: PopulationKind::Poisson { rate_hz: rate },
-        },
-        PopulationSpec {
-            name: "input_I".into(),
-            size: n_i,
-            kind: PopulationKind::Poisson { rate_hz: rate },
-        },
+        PopulationSpec::lif("E", n_e, lif.clone()),
+        PopulationSpec::lif("I", n_i, lif),
+        PopulationSpec::poisson("input_E", n_e, rate),
+        PopulationSpec::poisson("input_I", n_i, rate),
     ];
     let input = |name: &str, src: &str, tgt: &str| ProjectionSpec {
         name: name.into(),
@@ -302,11 +286,11 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
     ];
     let ext_rate = p.get("ext_rate_hz");
     if ext_rate > 0.0 {
-        populations.push(PopulationSpec {
-            name: "ext".into(),
-            size: p.get("ext_n") as usize,
-            kind: PopulationKind::Poisson { rate_hz: ext_rate },
-        });
+        populations.push(PopulationSpec::poisson(
+            "ext",
+            p.get("ext_n") as usize,
+            ext_rate,
+        ));
         projections.push(ProjectionSpec {
             name: "ext-E".into(),
             source: "ext".into(),

@@ -5,6 +5,7 @@
 use super::{ensure_font, PlotError, FONT_FAMILY};
 use crate::analysis::classify::Regime;
 use crate::plot_try;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -110,11 +111,63 @@ fn tick_label(values: &[f64]) -> impl Fn(&f64) -> String + '_ {
     }
 }
 
+/// A chart whose cells are the grid points (centred on whole numbers), labelled with the
+/// axis values.
+type CellChart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+fn cell_chart<'a, 'b>(
+    area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    path: &Path,
+    axes: (&[f64], &[f64]),
+    names: (&str, &str),
+) -> Result<CellChart<'a, 'b>, PlotError> {
+    let (xs, ys) = axes;
+    let (nx, ny) = (xs.len(), ys.len());
+    let mut chart = plot_try!(
+        path,
+        ChartBuilder::on(area)
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)
+    );
+    plot_try!(
+        path,
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(nx.min(20))
+            .y_labels(ny.min(20))
+            .x_label_formatter(&tick_label(xs))
+            .y_label_formatter(&tick_label(ys))
+            .x_desc(names.0)
+            .y_desc(names.1)
+            .label_style((FONT_FAMILY, 16))
+            .draw()
+    );
+    Ok(chart)
+}
+
+/// Fills every cell (`colours[iy][ix]`) of a cell chart.
+fn fill_cells(
+    chart: &mut CellChart<'_, '_>,
+    path: &Path,
+    colours: impl Iterator<Item = (usize, usize, RGBColor)>,
+) -> Result<(), PlotError> {
+    let rects = colours.map(|(ix, iy, c)| {
+        let (x, y) = (ix as f64, iy as f64);
+        Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], c.filled())
+    });
+    plot_try!(path, chart.draw_series(rects));
+    Ok(())
+}
+
 /// Draws a heatmap of `grid` with a viridis colour bar labelled `label`. Rates spanning more
 /// than two decades are coloured by log10.
 pub fn heatmap(grid: &Grid, path: &Path, title: &str, label: &str) -> Result<(), PlotError> {
     ensure_font();
-    let (nx, ny) = (grid.xs.len(), grid.ys.len());
+    let ny = grid.ys.len();
     let vals: Vec<f64> = grid.finite().collect();
     let pos_min = vals
         .iter()
@@ -144,44 +197,24 @@ pub fn heatmap(grid: &Grid, path: &Path, title: &str, label: &str) -> Result<(),
         .titled(title, (FONT_FAMILY, 22))
         .map_err(PlotError::at(path))?;
     let (main, bar) = root.split_horizontally(840);
-    let mut chart = plot_try!(
+    let mut chart = cell_chart(
+        &main,
         path,
-        ChartBuilder::on(&main)
-            .margin(15)
-            .x_label_area_size(50)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)
-    );
-    plot_try!(
-        path,
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_labels(nx.min(20))
-            .y_labels(ny.min(20))
-            .x_label_formatter(&tick_label(&grid.xs))
-            .y_label_formatter(&tick_label(&grid.ys))
-            .x_desc(grid.x_name.as_str())
-            .y_desc(grid.y_name.as_str())
-            .label_style((FONT_FAMILY, 16))
-            .draw()
-    );
-    let cmap = ViridisRGB;
-    let mut rects = Vec::new();
-    for (iy, row) in grid.cells.iter().enumerate() {
-        for (ix, c) in row.iter().enumerate() {
+        (&grid.xs, &grid.ys),
+        (&grid.x_name, &grid.y_name),
+    )?;
+    let cmap = &ViridisRGB;
+    let tr = &tr;
+    let cells = grid.cells.iter().enumerate().flat_map(|(iy, row)| {
+        row.iter().enumerate().map(move |(ix, c)| {
             let colour = match c {
                 Some(v) => cmap.get_color_normalized(tr(*v), lo, hi),
                 None => RGBColor(200, 200, 200),
             };
-            let (x, y) = (ix as f64, iy as f64);
-            rects.push(Rectangle::new(
-                [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
-                colour.filled(),
-            ));
-        }
-    }
-    plot_try!(path, chart.draw_series(rects));
+            (ix, iy, colour)
+        })
+    });
+    fill_cells(&mut chart, path, cells)?;
     if grid.x_name == "g" {
         if let Some(x) = frac_index(&grid.xs, 4.0) {
             plot_try!(
@@ -300,40 +333,13 @@ pub fn regime_map(
         .titled(title, (FONT_FAMILY, 22))
         .map_err(PlotError::at(path))?;
     let (main, legend) = root.split_horizontally(840);
-    let mut chart = plot_try!(
-        path,
-        ChartBuilder::on(&main)
-            .margin(15)
-            .x_label_area_size(50)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)
-    );
-    plot_try!(
-        path,
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_labels(nx.min(20))
-            .y_labels(ny.min(20))
-            .x_label_formatter(&tick_label(xs))
-            .y_label_formatter(&tick_label(ys))
-            .x_desc(x_name)
-            .y_desc(y_name)
-            .label_style((FONT_FAMILY, 16))
-            .draw()
-    );
-    let mut rects = Vec::new();
-    for (iy, row) in regimes.iter().enumerate() {
-        for (ix, r) in row.iter().enumerate() {
-            let c = r.map(regime_colour).unwrap_or(WHITE);
-            let (x, y) = (ix as f64, iy as f64);
-            rects.push(Rectangle::new(
-                [(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)],
-                c.filled(),
-            ));
-        }
-    }
-    plot_try!(path, chart.draw_series(rects));
+    let mut chart = cell_chart(&main, path, (xs, ys), (x_name, y_name))?;
+    let cells = regimes.iter().enumerate().flat_map(|(iy, row)| {
+        row.iter()
+            .enumerate()
+            .map(move |(ix, r)| (ix, iy, r.map(regime_colour).unwrap_or(WHITE)))
+    });
+    fill_cells(&mut chart, path, cells)?;
     if let Some(th) = theory {
         for level in [1.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0] {
             let segs = contour_segments(th, level);
