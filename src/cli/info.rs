@@ -13,12 +13,12 @@ pub fn models() -> anyhow::Result<()> {
 pub fn params(name: &str) -> anyhow::Result<()> {
     let m = model::find(name)?;
     println!(
-        "{:<18} {:>10}  {:<8} {:<24} meaning",
+        "{:<18} {:>10}  {:<8} {:<27} meaning",
         "name", "default", "unit", "allowed"
     );
     for d in m.params {
         println!(
-            "{:<18} {:>10}  {:<8} {:<24} {}",
+            "{:<18} {:>10}  {:<8} {:<27} {}",
             d.name,
             d.default,
             d.unit,

@@ -237,15 +237,30 @@ pub fn heatmap(grid: &Grid, path: &Path, title: &str, label: &str) -> Result<(),
             .build_cartesian_2d(0.0..1.0, lo..hi)
     );
     let cb_label = if log {
-        format!("log10 of {label}")
+        format!("{label}, log scale")
     } else {
         label.to_string()
+    };
+    // On a log scale the ticks still read in the column's unit.
+    let tick = |v: &f64| {
+        if log {
+            format!("{:.3}", 10f64.powf(*v))
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        } else {
+            format!("{v:.3}")
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        }
     };
     plot_try!(
         path,
         cb.configure_mesh()
             .disable_mesh()
             .disable_x_axis()
+            .y_label_formatter(&tick)
             .y_desc(cb_label)
             .label_style((FONT_FAMILY, 14))
             .draw()
@@ -262,6 +277,20 @@ pub fn heatmap(grid: &Grid, path: &Path, title: &str, label: &str) -> Result<(),
             )
         }))
     );
+    if grid.cells.iter().flatten().any(|c| c.is_none()) {
+        let style = (FONT_FAMILY, 13).into_font();
+        plot_try!(
+            path,
+            bar.draw(&Rectangle::new(
+                [(10, 668), (26, 684)],
+                RGBColor(200, 200, 200).filled()
+            ))
+        );
+        plot_try!(
+            path,
+            bar.draw(&Text::new("no value".to_string(), (32, 669), style))
+        );
+    }
     plot_try!(path, root.present());
     Ok(())
 }
