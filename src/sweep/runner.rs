@@ -196,7 +196,7 @@ fn provenance(def: &SweepDef, shard: Shard, started: SystemTime, n_rows: usize) 
         "shard": shard.to_string(),
         "host": hostname(),
         "started": rfc3339(started),
-        "written": rfc3339(SystemTime::now()),
+        "ended": rfc3339(SystemTime::now()),
         "rows": n_rows,
         "slurm_job_id": env("SLURM_JOB_ID"),
         "slurm_array_job_id": env("SLURM_ARRAY_JOB_ID"),

@@ -75,7 +75,7 @@ for part in sorted(data.glob("*.parquet")):
     check(prov["definition"] == definition, f"{part.name}: definition text differs")
     check(prov["definition_hash"] == digest, f"{part.name}: hash differs")
     check(md[b"brunel_definition_hash"].decode() == digest, f"{part.name}: hash key differs")
-    for key in ("version", "host", "started", "written", "master_seed", "shard"):
+    for key in ("version", "host", "started", "ended", "master_seed", "shard"):
         check(key in prov, f"{part.name}: provenance lacks {key}")
 meta = pl.read_parquet_metadata(str(sorted(data.glob("*.parquet"))[0]))
 check("brunel_sweep" in meta, "polars cannot see the metadata")
