@@ -157,3 +157,58 @@ fn models_params_and_theory_print_what_they_promise() {
     assert!(out.contains("37.9"), "{out}");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn slurm_writes_a_job_array_script_and_refuses_a_limit_shorter_than_the_stop_signal() {
+    let d = scratch("slurmscript");
+    std::fs::write(d.join("s.toml"), small_sweep("arr", 2, 2, 1, 200.0, 400)).unwrap();
+    let out = brunel(
+        &[
+            "slurm",
+            "s.toml",
+            "--shards",
+            "4",
+            "--cpus-per-task",
+            "2",
+            "--time",
+            "01:00:00",
+            "--partition",
+            "short",
+            "--out",
+            "o",
+        ],
+        &d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("sbatch") && stdout.contains("merge"),
+        "{stdout}"
+    );
+    let script = std::fs::read_to_string(d.join("o/slurm/arr.sbatch")).unwrap();
+    for needle in [
+        "#SBATCH --array=0-3",
+        "#SBATCH --cpus-per-task=2",
+        "#SBATCH --time=01:00:00",
+        "#SBATCH --partition=short",
+        "#SBATCH --signal=B:TERM@180",
+        "--shard \"${SLURM_ARRAY_TASK_ID}/4\"",
+        "logs/%A_%a.out",
+    ] {
+        assert!(script.contains(needle), "`{needle}` missing from\n{script}");
+    }
+    let out = brunel(
+        &[
+            "slurm", "s.toml", "--shards", "4", "--time", "00:04:00", "--out", "o2",
+        ],
+        &d,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--signal-before-s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!d.join("o2").exists());
+    std::fs::remove_dir_all(&d).unwrap();
+}
