@@ -70,6 +70,8 @@ import time
 
 import numpy as np
 
+from spike_stats import nan_to_none, population_stats
+
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -116,42 +118,6 @@ def draw_sources(rng, n_pre, n_post, c, exclude_self):
                 break
             src[bad] = rng.integers(0, n_pre, size=nbad)
     return src
-
-
-def population_stats(ids, times, first, n, t0_ms, t1_ms):
-    """Rate, mean CV of ISIs, CV count and active fraction of ids [first, first+n)."""
-    sel = (ids >= first) & (ids < first + n) & (times >= t0_ms) & (times <= t1_ms)
-    s = ids[sel] - first
-    t = times[sel]
-    window_s = (t1_ms - t0_ms) * 1e-3
-    counts = np.bincount(s, minlength=n)
-    order = np.lexsort((t, s))
-    s, t = s[order], t[order]
-    bounds = np.concatenate(([0], np.cumsum(counts)))
-    cvs = []
-    for k in np.nonzero(counts >= 3)[0]:
-        isi = np.diff(t[bounds[k]:bounds[k + 1]])
-        m = isi.mean()
-        if m > 0:
-            cvs.append(isi.std() / m)
-    return {
-        "neurons": int(n),
-        "spikes": int(len(s)),
-        "rate_hz": float(len(s) / (n * window_s)),
-        "cv_isi": float(np.mean(cvs)) if cvs else float("nan"),
-        "cv_n": len(cvs),
-        "active_fraction": float(np.count_nonzero(counts) / n),
-    }
-
-
-def nan_to_none(x):
-    if isinstance(x, float) and math.isnan(x):
-        return None
-    if isinstance(x, dict):
-        return {k: nan_to_none(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [nan_to_none(v) for v in x]
-    return x
 
 
 def main(argv):

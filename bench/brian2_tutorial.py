@@ -48,6 +48,8 @@ import time
 
 import numpy as np
 
+from spike_stats import nan_to_none
+
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -182,16 +184,6 @@ def summarize(rows):
             "n": int(len(ok)),
         }
     return summ
-
-
-def nan_to_none(x):
-    if isinstance(x, float) and math.isnan(x):
-        return None
-    if isinstance(x, dict):
-        return {k: nan_to_none(v) for k, v in x.items()}
-    if isinstance(x, list):
-        return [nan_to_none(v) for v in x]
-    return x
 
 
 def main(argv=None):

@@ -40,11 +40,13 @@ with tempfile.TemporaryDirectory() as tmp:
                          "rate_e_hz": r["populations"]["E"]["rate_hz"], "nest_version": r["nest_version"]})
             print(f"{name} seed {seed}: {a['rate_hz']:.3f} Hz, CV {a['cv_isi']}", file=sys.stderr)
         rates = [x["rate_hz"] for x in runs]
-        cvs = [x["cv_isi"] for x in runs if x["cv_isi"] == x["cv_isi"]]
+        # A silent network has no CV (None, or NaN): leave it out.
+        cvs = [x["cv_isi"] for x in runs if x["cv_isi"] is not None and x["cv_isi"] == x["cv_isi"]]
         out["points"][name] = {
             "g": g, "eta": eta, "runs": runs,
             "rate_hz": {"mean": statistics.mean(rates), "sd": statistics.stdev(rates) if len(rates) > 1 else 0.0},
-            "cv_isi": {"mean": statistics.mean(cvs) if cvs else None, "sd": statistics.stdev(cvs) if len(cvs) > 1 else 0.0},
+            "cv_isi": {"mean": statistics.mean(cvs) if cvs else None, "sd": statistics.stdev(cvs) if len(cvs) > 1 else None},
         }
-Path(args.json).write_text(json.dumps(out, indent=1))
+        # Written after every point, so a failure later keeps what is done.
+        Path(args.json).write_text(json.dumps(out, indent=1))
 print(json.dumps({k: v["rate_hz"] for k, v in out["points"].items()}, indent=1))
