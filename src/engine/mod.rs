@@ -2,8 +2,9 @@
 //!
 //! Each step `s` (from s·dt to (s+1)·dt):
 //! 1. every Poisson source draws its spike count and delivers it (with multiplicity); a
-//!    one-to-one drive covering a whole population is instead drawn inside that population's
-//!    update, when its neurons read it (the same Poisson process, one pass less);
+//!    one-to-one drive covering a whole population is instead drawn for all its neurons in
+//!    bulk and added to the input they read in this step (the same Poisson process: its
+//!    sources are not recorded, and input drawn now or D earlier is identically distributed);
 //! 2. every LIF neuron reads the input arriving in this step from its ring buffer and is
 //!    propagated exactly (see [`Propagator`]); refractory neurons stay at reset
 //!    (delta synapses: their input is discarded, as NEST `iaf_psc_delta`; current synapses:
@@ -21,7 +22,7 @@ use crate::network::{Network, SourceRef};
 use crate::rng::{stream, Purpose};
 use delivery::{deliver, SourcePlan};
 use poisson::PoissonSampler;
-use update::{update_population, Drive, NeuronSlices};
+use update::{add_drive, update_population, Drive, NeuronSlices};
 pub use update::{Propagator, FORCE_BASELINE};
 
 /// Spikes of one LIF population: parallel vectors of time stamp (in steps; time = step·dt)
@@ -110,6 +111,9 @@ pub struct Simulator<'a> {
     source_plans: Vec<SourcePlan>,
     /// Per LIF population: a Poisson source population fused into its update, with its weight.
     fused: Vec<Option<(usize, f64)>>,
+    /// Scratch buffers of the fused drive (uniforms) and of spike flags, kept between steps.
+    scratch_u: Vec<u32>,
+    scratch_flags: Vec<u8>,
 
     /// The resting potential of each LIF population when all its neurons share it.
     uniform_rest: Vec<Option<f64>>,
@@ -211,6 +215,8 @@ impl<'a> Simulator<'a> {
             samplers,
             source_plans,
             fused,
+            scratch_u: Vec::new(),
+            scratch_flags: Vec::new(),
 
             uniform_rest,
             out_lif,
@@ -333,26 +339,28 @@ impl<'a> Simulator<'a> {
                 u_rest: &self.u_rest[range.clone()],
                 refractory: &mut self.refractory[range.clone()],
                 input: &mut input[range],
+                flags: &mut self.scratch_flags,
             };
             let before = self.spikes[pi].neurons.len();
-            let mut drive = self.fused[pi].map(|(si, w_mv)| match &self.samplers[si] {
-                PoissonSampler::Table(table) => Drive {
+            if let Some((si, w_mv)) = self.fused[pi] {
+                let PoissonSampler::Table(table) = &self.samplers[si] else {
+                    unreachable!("only table samplers are fused")
+                };
+                let drive = Drive {
                     table,
                     w_mv,
                     rng: &mut self.rng,
-                    events: 0,
-                },
-                _ => unreachable!("only table samplers are fused"),
-            });
+                    uniforms: &mut self.scratch_u,
+                };
+                self.work.poisson_events += add_drive(drive, state.input);
+            }
             update_population(
                 &self.props[pi],
                 self.uniform_rest[pi],
                 state,
                 &mut self.spikes[pi],
                 stamp,
-                drive.as_mut(),
             );
-            self.work.poisson_events += drive.map_or(0, |d| d.events);
             let rec = &self.spikes[pi];
             self.fired
                 .extend(rec.neurons[before..].iter().map(|&j| (pi as u32, j)));

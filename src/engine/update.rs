@@ -1,6 +1,5 @@
-//! One exact time step of a LIF population, with an optional Poisson drive drawn in place.
+//! One exact time step of a LIF population, and a Poisson drive drawn in bulk for it.
 
-use super::poisson;
 use super::PopulationSpikes;
 use crate::model::Synapse;
 
@@ -56,23 +55,84 @@ pub(super) struct NeuronSlices<'s> {
     pub refractory: &'s mut [u32],
     /// Input arriving in this step; read and cleared.
     pub input: &'s mut [f32],
+    /// Scratch: which neurons spiked in this step.
+    pub flags: &'s mut Vec<u8>,
 }
 
-/// A Poisson drive drawn during a population's update: one count per neuron and step.
+/// A Poisson drive onto a whole population, drawn for all its neurons at once each step:
+/// one u32 uniform per neuron (generated in bulk), turned into counts by comparing with the
+/// inverse-CDF thresholds one threshold at a time across neurons (so it vectorises over
+/// neurons), then added to the step's input. The same counts as
+/// [`poisson::sample_table`] neuron by neuron; refractory neurons discard theirs with the rest
+/// of their input.
 pub(super) struct Drive<'d> {
     pub table: &'d [u32],
     pub w_mv: f64,
     pub rng: &'d mut rand_chacha::ChaCha8Rng,
-    pub events: u64,
+    /// Scratch space for the uniforms, reused between steps.
+    pub uniforms: &'d mut Vec<u32>,
 }
 
-impl Drive<'_> {
-    #[inline(always)]
-    fn draw(&mut self) -> f64 {
-        let k = poisson::sample_table(self.table, self.rng);
-        self.events += k as u64;
-        k as f64 * self.w_mv
+/// Neurons counted together, their counts held in registers across all thresholds.
+const CHUNK: usize = 64;
+
+/// Adds one step of `drive` to `input`; returns the number of input events.
+pub(super) fn add_drive(drive: Drive<'_>, input: &mut [f32]) -> u64 {
+    let n = input.len();
+    // Whole chunks of uniforms (the few extra ones of the last chunk are drawn and unused).
+    drive.uniforms.resize(n.div_ceil(CHUNK) * CHUNK, 0);
+    rand::Fill::fill_slice(&mut drive.uniforms[..], drive.rng);
+    let used = drive
+        .table
+        .iter()
+        .position(|&c| c == u32::MAX)
+        .unwrap_or(drive.table.len());
+    count_and_add(
+        &drive.table[..used],
+        drive.w_mv as f32,
+        drive.uniforms,
+        input,
+    )
+}
+
+/// Counts per neuron and adds count·w to the input, with AVX2 when the CPU has it (integer
+/// counts and one f32 multiply-add each: identical results either way).
+fn count_and_add(table: &[u32], w: f32, uniforms: &[u32], input: &mut [f32]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2")
+            && !FORCE_BASELINE.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { count_and_add_avx2(table, w, uniforms, input) };
+        }
     }
+    count_and_add_body(table, w, uniforms, input)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn count_and_add_avx2(table: &[u32], w: f32, uniforms: &[u32], input: &mut [f32]) -> u64 {
+    count_and_add_body(table, w, uniforms, input)
+}
+
+#[inline(always)]
+fn count_and_add_body(table: &[u32], w: f32, uniforms: &[u32], input: &mut [f32]) -> u64 {
+    let mut events = 0u64;
+    for (u, x) in uniforms.chunks_exact(CHUNK).zip(input.chunks_mut(CHUNK)) {
+        let u: &[u32; CHUNK] = u.try_into().expect("whole chunk");
+        let mut k = [0u32; CHUNK];
+        for &c in table {
+            for i in 0..CHUNK {
+                k[i] += (u[i] > c) as u32;
+            }
+        }
+        for (xi, &ki) in x.iter_mut().zip(k.iter()) {
+            *xi += ki as f32 * w;
+            events += ki as u64;
+        }
+    }
+    events
 }
 
 /// Tests set this to run the baseline code path on AVX2 machines too.
@@ -88,7 +148,6 @@ pub(super) fn update_population(
     st: NeuronSlices<'_>,
     rec: &mut PopulationSpikes,
     stamp: u32,
-    drive: Option<&mut Drive<'_>>,
 ) {
     #[cfg(target_arch = "x86_64")]
     {
@@ -96,10 +155,10 @@ pub(super) fn update_population(
             && !FORCE_BASELINE.load(std::sync::atomic::Ordering::Relaxed)
         {
             // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { update_population_avx2(pr, uniform_rest, st, rec, stamp, drive) };
+            return unsafe { update_population_avx2(pr, uniform_rest, st, rec, stamp) };
         }
     }
-    update_population_body(pr, uniform_rest, st, rec, stamp, drive)
+    update_population_body(pr, uniform_rest, st, rec, stamp)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -110,15 +169,65 @@ fn update_population_avx2(
     st: NeuronSlices<'_>,
     rec: &mut PopulationSpikes,
     stamp: u32,
-    drive: Option<&mut Drive<'_>>,
 ) {
-    update_population_body(pr, uniform_rest, st, rec, stamp, drive)
+    update_population_body(pr, uniform_rest, st, rec, stamp)
 }
 
-/// One exact step of a LIF population; spikes are appended to `rec` with `stamp`. A fused
-/// `drive` adds its Poisson input to what the ring delivered (not drawn while refractory for
-/// delta synapses, where it would be discarded). Integer counting and IEEE arithmetic without
-/// contraction make the result independent of the instruction set.
+/// The delta-synapse step without branches on the neuron state, so it vectorises: a first
+/// pass updates v and the refractory counters and flags spikes, a second records them (a
+/// refractory neuron keeps v at reset and discards its input, exactly as the branchy form).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn update_delta(
+    pr: &Propagator,
+    v: &mut [f64],
+    u_rest: &[f64],
+    refractory: &mut [u32],
+    input: &mut [f32],
+    flags: &mut Vec<u8>,
+    rec: &mut PopulationSpikes,
+    stamp: u32,
+) {
+    let n = v.len();
+    flags.clear();
+    flags.resize(n, 0);
+    let (u_rest, refractory, input, flags) = (
+        &u_rest[..n],
+        &mut refractory[..n],
+        &mut input[..n],
+        &mut flags[..n],
+    );
+    for j in 0..n {
+        let x = input[j] as f64;
+        input[j] = 0.0;
+        let r = refractory[j];
+        let u = u_rest[j];
+        let free = u + (v[j] - u) * pr.p22 + x;
+        let active = r == 0;
+        let vn = if active { free } else { v[j] };
+        let spike = active & (vn >= pr.v_th_mv);
+        v[j] = if spike { pr.v_reset_mv } else { vn };
+        refractory[j] = if spike {
+            pr.ref_steps
+        } else {
+            r.saturating_sub(1)
+        };
+        flags[j] = spike as u8;
+    }
+    for (c, chunk) in flags.chunks(8).enumerate() {
+        if chunk.iter().any(|&f| f != 0) {
+            for (i, &f) in chunk.iter().enumerate() {
+                if f != 0 {
+                    rec.steps.push(stamp);
+                    rec.neurons.push((c * 8 + i) as u32);
+                }
+            }
+        }
+    }
+}
+
+/// One exact step of a LIF population; spikes are appended to `rec` with `stamp`. IEEE
+/// arithmetic without contraction makes the result independent of the instruction set.
 #[inline(always)]
 fn update_population_body(
     pr: &Propagator,
@@ -126,7 +235,6 @@ fn update_population_body(
     st: NeuronSlices<'_>,
     rec: &mut PopulationSpikes,
     stamp: u32,
-    mut drive: Option<&mut Drive<'_>>,
 ) {
     let NeuronSlices {
         v,
@@ -134,8 +242,12 @@ fn update_population_body(
         u_rest,
         refractory,
         input,
+        flags,
     } = st;
     let n = v.len();
+    if !pr.current_synapses {
+        return update_delta(pr, v, &u_rest[..n], refractory, input, flags, rec, stamp);
+    }
     let (v, i_syn, u_rest, refractory, input) = (
         &mut v[..n],
         &mut i_syn[..n],
@@ -144,12 +256,9 @@ fn update_population_body(
         &mut input[..n],
     );
     for j in 0..n {
-        let mut x = std::mem::take(&mut input[j]) as f64;
+        let x = std::mem::take(&mut input[j]) as f64;
         let u = uniform_rest.unwrap_or(u_rest[j]);
         let vj = if pr.current_synapses {
-            if let Some(d) = drive.as_deref_mut() {
-                x += d.draw();
-            }
             let i_old = i_syn[j];
             i_syn[j] = i_old * pr.p11 + x;
             if refractory[j] > 0 {
@@ -161,9 +270,6 @@ fn update_population_body(
             if refractory[j] > 0 {
                 refractory[j] -= 1;
                 continue;
-            }
-            if let Some(d) = drive.as_deref_mut() {
-                x += d.draw();
             }
             u + (v[j] - u) * pr.p22 + x
         };
