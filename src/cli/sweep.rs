@@ -338,7 +338,7 @@ pub fn slurm(a: SlurmArgs) -> anyhow::Result<()> {
         def.n_runs(),
         a.shards
     ));
-    s.push_str(&format!("#SBATCH --job-name=brunel-{}\n", def.name));
+    s.push_str(&format!("#SBATCH --job-name={}\n", def.name));
     s.push_str(&format!("#SBATCH --array=0-{}\n", a.shards - 1));
     s.push_str(&format!("#SBATCH --cpus-per-task={}\n", a.cpus_per_task));
     s.push_str("#SBATCH --ntasks=1\n");
@@ -378,7 +378,7 @@ pub fn slurm(a: SlurmArgs) -> anyhow::Result<()> {
     println!("wrote {}", script.display());
     println!("submit:   sbatch {}", script.display());
     println!(
-        "watch:    squeue -u \"$USER\" --name brunel-{}   (logs in {}/logs/)",
+        "watch:    squeue -u \"$USER\" --name {}   (logs in {}/logs/)",
         def.name,
         slurm_dir.display()
     );
