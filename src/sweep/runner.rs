@@ -205,31 +205,41 @@ fn provenance(def: &SweepDef, shard: Shard, started: SystemTime, n_rows: usize) 
     .to_string()
 }
 
-/// Writes `rows` as the next part file of `shard`.
-fn write_part(
-    def: &SweepDef,
-    layout: &Layout,
+/// Collects finished rows and commits them as numbered part files of one shard.
+struct PartWriter<'a> {
+    def: &'a SweepDef,
+    layout: &'a Layout,
     shard: Shard,
     started: SystemTime,
-    rows: &mut Vec<Row>,
-    seq: &mut usize,
-) -> Result<PathBuf, SweepError> {
-    rows.sort_by_key(|r| r.key());
-    let path = layout
-        .data()
-        .join(format!("part-{}-{:05}.parquet", shard.tag(), *seq));
-    *seq += 1;
-    let mut df = rows_to_frame(rows).map_err(StoreError::pq(&path))?;
-    let md = vec![
-        (
-            META_KEY.to_string(),
-            provenance(def, shard, started, rows.len()),
-        ),
-        (HASH_KEY.to_string(), def.hash.clone()),
-    ];
-    store::write_parquet_via(&tmp_name(&layout.tmp(), &path), &path, &mut df, &md)?;
-    rows.clear();
-    Ok(path)
+    /// Number of the next part file.
+    seq: usize,
+    pending: Vec<Row>,
+}
+
+impl PartWriter<'_> {
+    /// Writes the pending rows (sorted) as the next part file, if there are any.
+    fn flush(&mut self) -> Result<Option<PathBuf>, SweepError> {
+        if self.pending.is_empty() {
+            return Ok(None);
+        }
+        self.pending.sort_by_key(|r| r.key());
+        let path =
+            self.layout
+                .data()
+                .join(format!("part-{}-{:05}.parquet", self.shard.tag(), self.seq));
+        let mut df = rows_to_frame(&self.pending).map_err(StoreError::pq(&path))?;
+        let md = vec![
+            (
+                META_KEY.to_string(),
+                provenance(self.def, self.shard, self.started, self.pending.len()),
+            ),
+            (HASH_KEY.to_string(), self.def.hash.clone()),
+        ];
+        store::write_parquet_via(&tmp_name(&self.layout.tmp(), &path), &path, &mut df, &md)?;
+        self.seq += 1;
+        self.pending.clear();
+        Ok(Some(path))
+    }
 }
 
 /// Runs the missing runs of `opts.shard` of `def` into `opts.out`.
@@ -269,7 +279,7 @@ pub fn run_sweep(
     }
 
     let prefix = format!("part-{}-", opts.shard.tag());
-    let mut seq = layout
+    let seq = layout
         .part_files()?
         .iter()
         .filter_map(|p| {
@@ -288,12 +298,19 @@ pub fn run_sweep(
         .expect("thread pool");
     let (tx, rx) = mpsc::channel::<Result<Row, SweepError>>();
     let mut progress = Progress::new(&def.name, todo.len(), opts.progress_every, opts.quiet);
-    let mut pending: Vec<Row> = Vec::new();
+    let mut writer = PartWriter {
+        def,
+        layout: &layout,
+        shard: opts.shard,
+        started,
+        seq,
+        pending: Vec::new(),
+    };
     let mut first_error: Option<SweepError> = None;
     let failed = AtomicBool::new(false);
     let layout_ref = &layout;
     let failed_ref = &failed;
-    std::thread::scope(|scope| -> Result<(), SweepError> {
+    std::thread::scope(|scope| {
         let todo_ref = &todo;
         scope.spawn(move || {
             pool.install(|| {
@@ -309,7 +326,7 @@ pub fn run_sweep(
         for msg in rx {
             match msg {
                 Ok(row) => {
-                    pending.push(row);
+                    writer.pending.push(row);
                     report.done_now += 1;
                     progress.inc();
                 }
@@ -318,29 +335,26 @@ pub fn run_sweep(
                     first_error.get_or_insert(e);
                 }
             }
-            if last_flush.elapsed() >= opts.flush_every && !pending.is_empty() {
-                report.parts_written.push(write_part(
-                    def,
-                    &layout,
-                    opts.shard,
-                    started,
-                    &mut pending,
-                    &mut seq,
-                )?);
+            if last_flush.elapsed() >= opts.flush_every {
+                // A failed write stops new runs; the rows stay pending for the last attempt.
+                match writer.flush() {
+                    Ok(Some(p)) => report.parts_written.push(p),
+                    Ok(None) => {}
+                    Err(e) => {
+                        failed.store(true, Ordering::SeqCst);
+                        first_error.get_or_insert(e);
+                    }
+                }
                 last_flush = Instant::now();
             }
         }
-        Ok(())
-    })?;
-    if !pending.is_empty() {
-        report.parts_written.push(write_part(
-            def,
-            &layout,
-            opts.shard,
-            started,
-            &mut pending,
-            &mut seq,
-        )?);
+    });
+    match writer.flush() {
+        Ok(Some(p)) => report.parts_written.push(p),
+        Ok(None) => {}
+        Err(e) => {
+            first_error.get_or_insert(e);
+        }
     }
     progress.finish();
     if let Some(e) = first_error {
