@@ -27,8 +27,10 @@
 //! | g 5–8, η 1.5–3      | quick | 8–70    | 0.5–1 | 42–266  | 23–140   | 60–160  | 0.4–0.5 | AI   |
 //! | (5, 0.8), all g > 4 | both  | ≈ 0.01  | –     | –       | –        | –       | –    | quiescent |
 //!
-//! AI (C) and SI (B, D) differ by 2× or more in the matching Fano factor at both scales; the
-//! thresholds sit between. At g = 4 (the balance line) the quick map's states are close to
+//! (Measured when the classifier was calibrated; later engine optimisations changed the random
+//! streams, not the statistics: `tests/brunel_fig8.rs` re-checks the four labels at full scale
+//! on every test run.) AI (C) and SI (B, D) differ by 2× or more in the matching Fano factor
+//! at both scales; the thresholds sit between. At g = 4 (the balance line) the quick map's states are close to
 //! the thresholds and their labels can change with the seed.
 
 use super::Measures;
