@@ -108,7 +108,7 @@ pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
 }
 
 /// A recording rebuilt from a kept spike file, for figures.
-pub fn recording_from_spikes(path: &std::path::Path) -> Result<(Recording, String), StoreError> {
+pub fn recording_from_spikes(path: &std::path::Path) -> Result<Recording, StoreError> {
     let md: BTreeMap<String, String> = read_metadata(path)?.into_iter().collect();
     let df = read_parquet(path)?;
     let bad = |m: &str| StoreError::Parquet {
@@ -164,17 +164,13 @@ pub fn recording_from_spikes(path: &std::path::Path) -> Result<(Recording, Strin
             }
         }
     }
-    let params = md.get("brunel_params").cloned().unwrap_or_default();
-    Ok((
-        Recording {
-            dt_ms: dt,
-            n_steps: (duration / dt).round() as usize,
-            spikes,
-            voltages: vec![],
-            work: WorkCounts::default(),
-        },
-        params,
-    ))
+    Ok(Recording {
+        dt_ms: dt,
+        n_steps: (duration / dt).round() as usize,
+        spikes,
+        voltages: vec![],
+        work: WorkCounts::default(),
+    })
 }
 
 /// Draws every figure of a sweep into `plots/`; returns the files written.
@@ -279,7 +275,7 @@ pub fn draw_all(def: &SweepDef, layout: &Layout, rows: &[Row]) -> anyhow::Result
             .collect();
         files.sort();
         for f in files {
-            let (rec, _) = recording_from_spikes(&f)?;
+            let rec = recording_from_spikes(&f)?;
             let stem = f.file_stem().unwrap().to_string_lossy().into_owned();
             let point: usize = stem
                 .split('-')
