@@ -16,6 +16,8 @@ pub enum RunError {
     Param(#[from] ParamError),
     #[error(transparent)]
     Spec(#[from] SpecError),
+    #[error(transparent)]
+    SpikeBudget(#[from] engine::SpikeBudgetExceeded),
 }
 
 /// The mean-field prediction for a run (model `brunel` only).
@@ -71,7 +73,8 @@ pub fn run(
     let t0 = Instant::now();
     let network = network::build(&spec, seed)?;
     let t1 = Instant::now();
-    let recording = engine::run(&network, spec.n_steps(), seed);
+    let budget = crate::model::memory_limit_bytes() - spec.memory_estimate_bytes();
+    let recording = engine::run_bounded(&network, spec.n_steps(), seed, budget.max(0.0) as usize)?;
     let t2 = Instant::now();
     let measures = measure(&recording, spec.warmup_steps(), analysis);
     let regime = classify(&measures, classifier);

@@ -52,7 +52,7 @@ fn part_keys(dir: &Path) -> Vec<(u32, u32)> {
     let mut keys = vec![];
     for e in std::fs::read_dir(dir.join("data")).unwrap() {
         let (rows, _) = brunel::store::results::read_part(&e.unwrap().path()).unwrap();
-        keys.extend(rows.iter().map(|r| r.key()));
+        keys.extend(rows.iter().map(|r| r.key().expect("read_part checks keys")));
     }
     keys.sort();
     keys

@@ -2,6 +2,7 @@
 
 use crate::model;
 use crate::network;
+use anyhow::Context;
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
@@ -13,7 +14,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
     /// Simulated time per repetition (ms).
-    #[arg(long, default_value_t = 1000.0)]
+    #[arg(long, default_value_t = 1000.0, allow_negative_numbers = true)]
     pub duration_ms: f64,
 }
 
@@ -36,6 +37,17 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             ],
         ),
     ];
+    let known = ["all", "tutorial", "brunel"];
+    if !known.contains(&a.network.as_str()) {
+        anyhow::bail!(
+            "--network `{}`: expected one of {}",
+            a.network,
+            known.join(", ")
+        );
+    }
+    if a.repeat == 0 || a.repeat > 1000 {
+        anyhow::bail!("--repeat {}: expected a whole number from 1 to 1000", a.repeat);
+    }
     println!(
         "{:<10} {:>9} {:>11} {:>10} {:>10} {:>16} {:>16}",
         "network", "neurons", "synapses", "build (s)", "sim (s)", "neuron-steps/s", "syn. events/s"
@@ -45,8 +57,9 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             continue;
         }
         let mut p = m.with_assignments(&sets)?;
-        p.set("duration_ms", a.duration_ms)?;
+        p.set("duration_ms", a.duration_ms).context("--duration-ms")?;
         let spec = m.spec(&p)?;
+        spec.validate()?;
         let (mut builds, mut sims, mut work) = (vec![], vec![], None);
         let mut sizes = (0, 0);
         for rep in 0..a.repeat.max(1) {

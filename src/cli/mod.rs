@@ -66,11 +66,15 @@ pub enum Command {
         /// Do not redraw the figures.
         #[arg(long)]
         no_plots: bool,
+        #[command(flatten)]
+        limits: sweep::LimitArgs,
     },
     /// Redraw every figure of a results folder from its Parquet files alone.
     Plot {
         /// Results folder (holds definition.toml and data/).
         dir: std::path::PathBuf,
+        #[command(flatten)]
+        limits: sweep::LimitArgs,
     },
     /// Write an sbatch script that runs a sweep as a SLURM job array (one task per shard).
     Slurm(sweep::SlurmArgs),
@@ -84,7 +88,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.is::<sweep::Interrupted>() => {
+        Err(e)
+            if e.is::<sweep::Interrupted>()
+                || e.is::<crate::sweep::report::DrawingStopped>() =>
+        {
             eprintln!("{e}");
             ExitCode::from(3)
         }
@@ -102,8 +109,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Params { model } => info::params(&model),
         Command::Theory { sets } => info::theory(&sets),
         Command::Sweep(a) => sweep::sweep(a),
-        Command::Merge { dir, no_plots } => sweep::merge_cmd(&dir, no_plots),
-        Command::Plot { dir } => sweep::plot_cmd(&dir),
+        Command::Merge {
+            dir,
+            no_plots,
+            limits,
+        } => sweep::merge_cmd(&dir, no_plots, &limits),
+        Command::Plot { dir, limits } => sweep::plot_cmd(&dir, &limits),
         Command::Slurm(a) => sweep::slurm(a),
         Command::Bench(a) => bench::run(a),
     }

@@ -18,7 +18,7 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Simulated time in ms (shorthand for --set duration_ms=T).
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", allow_negative_numbers = true)]
     pub duration_ms: Option<f64>,
     /// Output folder [default: results/simulate/<model>[-<overrides>]-seed<N>].
     #[arg(long, value_name = "DIR")]
@@ -85,6 +85,12 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
     });
     std::fs::create_dir_all(&out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    // Prove the folder is writable before spending time on the simulation.
+    let probe = out.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"ok")
+        .map_err(store::StoreError::io(&probe))
+        .with_context(|| format!("output folder {} is not writable", out.display()))?;
+    let _ = std::fs::remove_file(&probe);
 
     eprintln!(
         "simulating model {} ({} ms, seed {}) ...",

@@ -1,25 +1,42 @@
 //! `brunel sweep`, `brunel merge`, `brunel plot`, `brunel slurm`.
 
 use crate::store::layout::Layout;
-use crate::sweep::definition::SweepDef;
-use crate::sweep::merge::{folder_definition, gather, merge};
+use crate::sweep::definition::{Limits, SweepDef, DEFAULT_MAX_RUNS};
+use crate::sweep::merge::{folder_definition_with, gather, merge, Gathered};
 use crate::sweep::report::{draw_all, regime_table};
 use crate::sweep::{run_sweep, Shard, SweepOptions};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The sweep stopped on a signal before finishing; it can be resumed.
+/// The sweep stopped before finishing (a signal, or results that could not be written);
+/// it can be resumed.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "stopped by a signal: {done} of {total} runs of this shard are complete; resume with: {resume}"
-)]
+#[error("{why}: {done} of {total} runs of this shard are complete; resume with: {resume}")]
 pub struct Interrupted {
+    pub why: String,
     pub done: usize,
     pub total: usize,
     pub resume: String,
+}
+
+/// `--max-runs`: the explicit flag a huge sweep needs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Accept definitions of up to N runs (points × replicates); larger ones are refused
+    /// before anything is expanded, so a mistyped grid costs nothing.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_RUNS)]
+    pub max_runs: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_runs: self.max_runs,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -51,11 +68,13 @@ pub struct SweepArgs {
     /// No progress output.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
-fn load(file: &Option<PathBuf>) -> anyhow::Result<SweepDef> {
+fn load(file: &Option<PathBuf>, limits: &Limits) -> anyhow::Result<SweepDef> {
     Ok(match file {
-        Some(p) => SweepDef::load(p)?,
+        Some(p) => SweepDef::load_with(p, limits)?,
         None => SweepDef::embedded_default(),
     })
 }
@@ -84,7 +103,7 @@ fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
 }
 
 pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
-    let def = load(&a.file)?;
+    let def = load(&a.file, &a.limits.limits())?;
     let shard = match &a.shard {
         Some(s) => Shard::parse(s)?,
         None => Shard::from_env(|k| std::env::var(k).ok())?.unwrap_or(Shard::ALL),
@@ -94,10 +113,16 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         Some(n) => n,
         None => default_threads(),
     };
-    if !(a.flush_every_s > 0.0) {
+    if !(a.flush_every_s > 0.0 && a.flush_every_s <= 1e9) {
         bail!(
-            "--flush-every-s {}: expected a number of seconds > 0",
+            "--flush-every-s {}: expected a number of seconds > 0 (at most 1e9)",
             a.flush_every_s
+        );
+    }
+    if !(a.progress_every_s >= 0.0 && a.progress_every_s <= 1e9) {
+        bail!(
+            "--progress-every-s {}: expected a number of seconds >= 0 (at most 1e9)",
+            a.progress_every_s
         );
     }
     let out = a
@@ -111,6 +136,8 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         flush_every: Duration::from_secs_f64(a.flush_every_s),
         progress_every: Duration::from_secs_f64(a.progress_every_s.max(0.1)),
         quiet: a.quiet,
+        write_retries: 3,
+        write_retry_pause: Duration::from_secs(10),
     };
     let stop = stop_flag()?;
     eprintln!(
@@ -129,10 +156,14 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         out.display()
     );
     let report = run_sweep(&def, &opts, &stop)?;
-    if !report.quarantined.is_empty() {
+    for q in &report.quarantined {
+        eprintln!("warning: damaged part file {q}; its runs were redone");
+    }
+    if !report.failed.is_empty() {
         eprintln!(
-            "{} damaged part file(s) were quarantined and their runs redone",
-            report.quarantined.len()
+            "warning: {} run(s) failed; their rows say regime = \"failed\" with the reason in column `error` (first: {})",
+            report.failed.len(),
+            report.failed[0]
         );
     }
     if report.interrupted {
@@ -146,7 +177,15 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         } else {
             String::new()
         };
+        let why = match &report.write_error {
+            Some(e) => format!(
+                "stopped: results could not be written ({e}); {} finished run(s) since the last commit were lost and will be redone",
+                report.lost_runs
+            ),
+            None => "stopped by a signal".to_string(),
+        };
         return Err(Interrupted {
+            why,
             done: report.done_before + report.done_now,
             total: report.shard_runs,
             resume: format!("brunel sweep{file} --out {}{shard_arg}", out.display()),
@@ -157,13 +196,19 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         "{} runs done now, {} were already complete",
         report.done_now, report.done_before
     );
-    finish_folder(&def, &out, a.no_plots, shard)
+    finish_folder(&def, &out, a.no_plots, shard, &stop)
 }
 
 /// After a run: if the folder is complete, draw figures and print the regime table.
-fn finish_folder(def: &SweepDef, out: &Path, no_plots: bool, shard: Shard) -> anyhow::Result<()> {
+fn finish_folder(
+    def: &SweepDef,
+    out: &Path,
+    no_plots: bool,
+    shard: Shard,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
     let layout = Layout::new(out);
-    let (rows, missing) = gather(def, &layout)?;
+    let Gathered { rows, missing, .. } = gather(def, &layout)?;
     if !missing.is_empty() {
         println!(
             "shard {shard} is complete; {} runs of other shards are still missing in {}. When every shard has finished: brunel merge {}",
@@ -180,7 +225,7 @@ fn finish_folder(def: &SweepDef, out: &Path, no_plots: bool, shard: Shard) -> an
         rows.len()
     );
     if !no_plots {
-        let files = draw_all(def, &layout, &rows)?;
+        let files = draw_all(def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
         println!(
             "figures: {} ({} files)",
             layout.plots().display(),
@@ -198,9 +243,17 @@ fn finish_folder(def: &SweepDef, out: &Path, no_plots: bool, shard: Shard) -> an
     Ok(())
 }
 
-pub fn merge_cmd(dir: &Path, no_plots: bool) -> anyhow::Result<()> {
-    let rows = merge(dir)?;
-    let def = folder_definition(dir)?;
+/// Warns about damaged part files found by a reading command (which leaves them in place).
+fn warn_damaged(damaged: &[String]) {
+    for d in damaged {
+        eprintln!("warning: damaged part file {d} (left in place; `brunel sweep` on this folder moves it to quarantine/ and redoes its runs)");
+    }
+}
+
+pub fn merge_cmd(dir: &Path, no_plots: bool, limits: &LimitArgs) -> anyhow::Result<()> {
+    let stop = stop_flag()?;
+    let rows = merge(dir, &limits.limits())?;
+    let def = folder_definition_with(dir, &limits.limits())?;
     let layout = Layout::new(dir);
     println!(
         "merged {} rows into {}",
@@ -209,7 +262,7 @@ pub fn merge_cmd(dir: &Path, no_plots: bool) -> anyhow::Result<()> {
     );
     println!("{}", regime_table(&def, &rows));
     if !no_plots {
-        let files = draw_all(&def, &layout, &rows)?;
+        let files = draw_all(&def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
         println!(
             "figures: {} ({} files)",
             layout.plots().display(),
@@ -219,10 +272,16 @@ pub fn merge_cmd(dir: &Path, no_plots: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn plot_cmd(dir: &Path) -> anyhow::Result<()> {
-    let def = folder_definition(dir)?;
+pub fn plot_cmd(dir: &Path, limits: &LimitArgs) -> anyhow::Result<()> {
+    let stop = stop_flag()?;
+    let def = folder_definition_with(dir, &limits.limits())?;
     let layout = Layout::new(dir);
-    let (rows, missing) = gather(&def, &layout)?;
+    let Gathered {
+        rows,
+        missing,
+        damaged,
+    } = gather(&def, &layout)?;
+    warn_damaged(&damaged);
     if rows.is_empty() {
         bail!("{}: no complete results to plot yet", dir.display());
     }
@@ -233,7 +292,7 @@ pub fn plot_cmd(dir: &Path) -> anyhow::Result<()> {
             def.n_runs()
         );
     }
-    let files = draw_all(&def, &layout, &rows)?;
+    let files = draw_all(&def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
     println!("{}", regime_table(&def, &rows));
     for f in files {
         println!("{}", f.display());

@@ -93,6 +93,40 @@ pub fn run(net: &Network, n_steps: usize, run_seed: u64) -> Recording {
     sim.finish()
 }
 
+/// The run recorded more spikes than its memory budget allows.
+#[derive(Debug, thiserror::Error)]
+#[error("the spike record reached {spikes} spikes ({:.1} GB) after {t_ms} ms of {duration_ms} ms, over the memory budget of {:.1} GB; expected a shorter duration_ms or a smaller network", *spikes as f64 * 8e-9, *budget_bytes as f64 * 1e-9)]
+pub struct SpikeBudgetExceeded {
+    pub spikes: usize,
+    pub t_ms: f64,
+    pub duration_ms: f64,
+    pub budget_bytes: usize,
+}
+
+/// [`run`], stopping with an error once the spike record (8 bytes a spike) would pass
+/// `budget_bytes`: a long synchronous run must not abort the process on allocation.
+pub fn run_bounded(
+    net: &Network,
+    n_steps: usize,
+    run_seed: u64,
+    budget_bytes: usize,
+) -> Result<Recording, SpikeBudgetExceeded> {
+    let mut sim = Simulator::new(net, run_seed);
+    let max_spikes = budget_bytes / 8;
+    for k in 0..n_steps {
+        sim.step();
+        if k % 1024 == 0 && sim.recorded_spikes() > max_spikes {
+            return Err(SpikeBudgetExceeded {
+                spikes: sim.recorded_spikes(),
+                t_ms: k as f64 * net.dt_ms,
+                duration_ms: n_steps as f64 * net.dt_ms,
+                budget_bytes,
+            });
+        }
+    }
+    Ok(sim.finish())
+}
+
 /// A running simulation; [`Simulator::step`] advances one dt.
 pub struct Simulator<'a> {
     net: &'a Network,
@@ -270,6 +304,11 @@ impl<'a> Simulator<'a> {
     }
 
     /// Advances one time step.
+    /// Spikes recorded so far, all populations together.
+    pub fn recorded_spikes(&self) -> usize {
+        self.spikes.iter().map(|p| p.steps.len()).sum()
+    }
+
     pub fn step(&mut self) {
         let net = self.net;
         let n = net.n_lif;

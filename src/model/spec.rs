@@ -166,6 +166,9 @@ pub enum SpecError {
     BadPopulation { population: String, message: String },
     #[error("{0}")]
     Other(String),
+    /// The run would not fit the engine's representation or this machine's memory.
+    #[error("{0}")]
+    Resources(String),
 }
 
 impl NetworkSpec {
@@ -274,12 +277,119 @@ impl NetworkSpec {
                 }
                 _ => {}
             }
-            if let DelaySpec::Normal { sd_ms, .. } = pr.delay {
-                if sd_ms < 0.0 {
+            match pr.delay {
+                DelaySpec::Normal { sd_ms, .. } if sd_ms < 0.0 => {
                     return Err(bad(format!("delay sd {sd_ms} ms is negative")));
+                }
+                // A constant delay below one step would silently become a whole step (dt = 10 ms
+                // turns Brunel's 1.5 ms into 10 ms and the network into a 100 Hz clock).
+                DelaySpec::Constant { d_ms } if d_ms < self.dt_ms * (1.0 - 1e-9) => {
+                    return Err(bad(format!(
+                        "delay {d_ms} ms is shorter than the time step dt_ms = {} ms: expected dt_ms <= delay",
+                        self.dt_ms
+                    )));
+                }
+                _ => {}
+            }
+        }
+        self.check_resources()
+    }
+
+    /// Checks that the engine can represent the run: step counts fit its u32 spike times,
+    /// per-step Poisson means fit its samplers, and the network's memory fits this machine.
+    /// Parameter ranges alone allow values (eta = 1e20, N_E = 1e8) that would panic or abort.
+    pub fn check_resources(&self) -> Result<(), SpecError> {
+        let steps = self.duration_ms / self.dt_ms;
+        if !(steps <= MAX_STEPS) {
+            return Err(SpecError::Resources(format!(
+                "duration_ms / dt_ms = {} / {} = {steps:.3e} steps; expected at most {MAX_STEPS:.3e} (spike times are stored as 32-bit step indices)",
+                self.duration_ms, self.dt_ms
+            )));
+        }
+        for p in &self.populations {
+            if let PopulationKind::Poisson { rate_hz } = p.kind {
+                let mean = rate_hz * self.dt_ms * 1e-3;
+                if !(mean <= MAX_POISSON_MEAN_PER_STEP) {
+                    return Err(SpecError::BadPopulation {
+                        population: p.name.clone(),
+                        message: format!(
+                            "Poisson rate {rate_hz:.3e} Hz gives a mean of {mean:.3e} spikes per source and step of {} ms; expected at most {MAX_POISSON_MEAN_PER_STEP:.0e} (lower the drive, e.g. eta or the input rate, or dt_ms)",
+                            self.dt_ms
+                        ),
+                    });
                 }
             }
         }
+        let need = self.memory_estimate_bytes();
+        let have = memory_limit_bytes();
+        if !(need <= have) {
+            return Err(SpecError::Resources(format!(
+                "the network needs about {:.1} GB ({:.3e} synapses, {} neurons) but this machine allows {:.1} GB (90 % of its memory); expected a smaller network (N_E, N_I, epsilon, C_E) or a longer dt_ms",
+                need / 1e9,
+                self.synapse_count(),
+                self.populations.iter().map(|p| p.size as f64).sum::<f64>(),
+                have / 1e9
+            )));
+        }
         Ok(())
     }
+
+    /// Expected number of synapses of all projections.
+    pub fn synapse_count(&self) -> f64 {
+        let size = |name: &str| {
+            self.population_index(name)
+                .map_or(0.0, |i| self.populations[i].size as f64)
+        };
+        self.projections
+            .iter()
+            .map(|pr| {
+                let (s, t) = (size(&pr.source), size(&pr.target));
+                match pr.connector {
+                    Connector::OneToOne => t,
+                    Connector::AllToAll { .. } => s * t,
+                    Connector::FixedProbability { p, .. } => p * s * t,
+                    Connector::FixedInDegree { k, .. } => k as f64 * t,
+                }
+            })
+            .sum()
+    }
+
+    /// Peak memory of building and running the network, in bytes, excluding the spike record:
+    /// ~24 bytes per synapse while building (targets, per-synapse weights/delays, the sort by
+    /// source), a ring buffer of the longest delay per neuron, ~100 bytes of state per neuron.
+    pub fn memory_estimate_bytes(&self) -> f64 {
+        let neurons: f64 = self.populations.iter().map(|p| p.size as f64).sum();
+        let max_delay_ms = self
+            .projections
+            .iter()
+            .map(|pr| match pr.delay {
+                DelaySpec::Constant { d_ms } => d_ms,
+                DelaySpec::Normal { mean_ms, sd_ms } => mean_ms + 6.0 * sd_ms,
+            })
+            .fold(self.dt_ms, f64::max);
+        let ring_depth = max_delay_ms / self.dt_ms + 2.0;
+        24.0 * self.synapse_count() + 4.0 * ring_depth * neurons + 100.0 * neurons
+    }
+}
+
+/// The longest run, in steps (spike times are u32 step indices).
+pub const MAX_STEPS: f64 = u32::MAX as f64;
+/// The largest mean count per Poisson source and step: counts are u32 and the samplers'
+/// fallbacks refuse means near 2^63; 1e7 keeps every count far below u32::MAX.
+pub const MAX_POISSON_MEAN_PER_STEP: f64 = 1e7;
+
+/// Memory a single network may use: 90 % of this machine's memory (`/proc/meminfo`
+/// MemTotal), or 16 GiB when that cannot be read.
+pub fn memory_limit_bytes() -> f64 {
+    static LIMIT: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(read_memory_limit_bytes)
+}
+
+fn read_memory_limit_bytes() -> f64 {
+    let total_kb = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+        s.lines()
+            .find(|l| l.starts_with("MemTotal:"))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+    });
+    0.9 * total_kb.map_or(16.0 * (1u64 << 30) as f64, |kb| kb * 1024.0)
 }

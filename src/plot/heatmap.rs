@@ -46,7 +46,7 @@ impl Grid {
             .into_iter()
             .map(|row| {
                 row.into_iter()
-                    .map(|(s, n)| if n > 0 { Some(s / n as f64) } else { None })
+                    .map(|(s, n)| Some(s / n as f64).filter(|m| n > 0 && m.is_finite()))
                     .collect()
             })
             .collect();
@@ -61,6 +61,26 @@ impl Grid {
 
     fn finite(&self) -> impl Iterator<Item = f64> + '_ {
         self.cells.iter().flatten().flatten().copied()
+    }
+}
+
+/// A drawable axis range from data bounds: finite, and wider than rounding. All-NaN, empty,
+/// infinite or constant data would otherwise give plotters a range it cannot place ticks on
+/// (an empty or infinite range makes its key-point search spin forever).
+pub fn drawable_range(lo: f64, hi: f64) -> (f64, f64) {
+    if !(lo.is_finite() && hi.is_finite()) || lo > hi {
+        return (0.0, 1.0);
+    }
+    let scale = lo.abs().max(hi.abs()).max(1e-300);
+    if hi - lo > 1e-9 * scale {
+        return (lo, hi);
+    }
+    let pad = 0.5 * scale.max(1e-12);
+    let (a, b) = (lo - pad, hi + pad);
+    if a.is_finite() && b.is_finite() && b > a {
+        (a, b)
+    } else {
+        (0.0, 1.0)
     }
 }
 
@@ -177,20 +197,10 @@ pub fn heatmap(grid: &Grid, path: &Path, title: &str, label: &str) -> Result<(),
     let max = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let log = label.contains("(Hz)") && pos_min.is_finite() && max / pos_min > 100.0;
     let tr = |v: f64| if log { v.max(pos_min).log10() } else { v };
-    let (lo, hi) = if vals.is_empty() {
-        (0.0, 1.0)
-    } else {
-        let lo = vals.iter().map(|&v| tr(v)).fold(f64::INFINITY, f64::min);
-        let hi = vals
-            .iter()
-            .map(|&v| tr(v))
-            .fold(f64::NEG_INFINITY, f64::max);
-        if hi > lo {
-            (lo, hi)
-        } else {
-            (lo - 0.5, hi + 0.5)
-        }
-    };
+    let (lo, hi) = drawable_range(
+        vals.iter().map(|&v| tr(v)).fold(f64::INFINITY, f64::min),
+        vals.iter().map(|&v| tr(v)).fold(f64::NEG_INFINITY, f64::max),
+    );
     let root = BitMapBackend::new(path, (1000, 720)).into_drawing_area();
     plot_try!(path, root.fill(&WHITE));
     let root = root
@@ -508,8 +518,15 @@ pub fn curve(
             Some((*x, m, sd))
         })
         .collect();
-    let x0 = stats.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
-    let x1 = stats.iter().map(|s| s.0).fold(f64::NEG_INFINITY, f64::max);
+    let stats: Vec<(f64, f64, f64)> = stats
+        .into_iter()
+        .filter(|s| s.0.is_finite() && s.1.is_finite() && s.2.is_finite())
+        .collect();
+    // The x range spans every swept value, so an empty curve still shows its axis.
+    let (x0, x1) = drawable_range(
+        points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min),
+        points.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max),
+    );
     let y1 = stats
         .iter()
         .map(|s| s.1 + s.2)
@@ -519,16 +536,7 @@ pub fn curve(
         .map(|s| s.1 - s.2)
         .fold(f64::INFINITY, f64::min)
         .min(0.0);
-    let (x0, x1) = if x1 > x0 {
-        (x0, x1)
-    } else {
-        (x0 - 1.0, x0 + 1.0)
-    };
-    let (y0, y1) = if y1.is_finite() && y1 > y0 {
-        (y0, y1 * 1.05)
-    } else {
-        (0.0, 1.0)
-    };
+    let (y0, y1) = drawable_range(y0, y1 + 0.05 * (y1 - y0).abs());
     let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
     plot_try!(path, root.fill(&WHITE));
     let mut chart = plot_try!(
@@ -549,6 +557,17 @@ pub fn curve(
             .label_style((FONT_FAMILY, 16))
             .draw()
     );
+    if stats.is_empty() {
+        let style = (FONT_FAMILY, 20).into_font().color(&BLACK);
+        plot_try!(
+            path,
+            root.draw(&Text::new(
+                "no finite values in this column".to_string(),
+                (330, 290),
+                style
+            ))
+        );
+    }
     plot_try!(
         path,
         chart.draw_series(LineSeries::new(
@@ -593,6 +612,48 @@ mod tests {
             [(1.0, 0.5, 2.0), (1.0, 0.5, 4.0), (2.0, 0.5, f64::NAN)].into_iter(),
         );
         assert_eq!(g.cells, vec![vec![Some(3.0), None]]);
+    }
+
+    #[test]
+    fn figures_of_empty_constant_and_extreme_columns_are_drawn() {
+        // All-NaN, a single value, a constant column and extreme values must neither hang
+        // plotters nor fail (issue 9: a NaN column used to spin forever).
+        let dir = std::env::temp_dir().join(format!("brunel-plot-edge-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cases: Vec<Vec<(f64, Vec<f64>)>> = vec![
+            vec![(0.0, vec![f64::NAN]), (1.0, vec![f64::NAN])],
+            vec![(5.0, vec![2.0])],
+            vec![(1.0, vec![3.0]), (2.0, vec![3.0])],
+            vec![(1.0, vec![1e308]), (2.0, vec![-1e308])],
+            vec![(1.0, vec![f64::INFINITY]), (2.0, vec![1e-320])],
+            vec![],
+        ];
+        for (k, pts) in cases.iter().enumerate() {
+            let p = dir.join(format!("curve{k}.png"));
+            curve(pts, "x", "y (Hz)", &p, "t").unwrap();
+            assert!(p.exists());
+        }
+        let grids = [
+            vec![vec![None, None]],
+            vec![vec![Some(4.0), Some(4.0)]],
+            vec![vec![Some(1e-300), Some(1e300)]],
+            vec![vec![Some(0.0), Some(f64::MIN_POSITIVE)]],
+        ];
+        for (k, cells) in grids.into_iter().enumerate() {
+            let g = Grid {
+                x_name: "g".into(),
+                y_name: "eta".into(),
+                xs: vec![3.0, 5.0],
+                ys: vec![1.0],
+                cells,
+            };
+            let p = dir.join(format!("heat{k}.png"));
+            heatmap(&g, &p, "t", "rate (Hz)").unwrap();
+            assert!(p.exists());
+        }
+        assert_eq!(drawable_range(f64::NAN, 1.0), (0.0, 1.0));
+        assert_eq!(drawable_range(2.0, 2.0), (1.0, 3.0));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

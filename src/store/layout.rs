@@ -8,6 +8,8 @@
 //!   plots/            PNG figures
 //!   results.parquet   one consolidated file, written by `brunel merge`
 //!   locks/, tmp/      per-shard locks and files being written (never read as data)
+//!   quarantine/       damaged part files moved aside by `brunel sweep` (never overwritten)
+//!   slurm/            the sbatch script and task logs of `brunel slurm`
 //! ```
 
 use super::StoreError;
@@ -43,6 +45,36 @@ impl Layout {
     }
     pub fn merged(&self) -> PathBuf {
         self.root.join("results.parquet")
+    }
+    pub fn quarantine(&self) -> PathBuf {
+        self.root.join("quarantine")
+    }
+
+    /// Moves a damaged file into `quarantine/` under a name no earlier move used
+    /// (`<name>.<n>` with the first free n: a hard link refuses to replace), so the same
+    /// part damaged twice keeps both copies. Returns the new path.
+    pub fn quarantine_file(&self, file: &Path) -> Result<PathBuf, StoreError> {
+        let q = self.quarantine();
+        std::fs::create_dir_all(&q).map_err(StoreError::io(&q))?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "part".into());
+        for n in 1..100_000 {
+            let dest = q.join(format!("{name}.{n}"));
+            match std::fs::hard_link(file, &dest) {
+                Ok(()) => {
+                    std::fs::remove_file(file).map_err(StoreError::io(file))?;
+                    return Ok(dest);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(StoreError::io(&dest)(e)),
+            }
+        }
+        Err(StoreError::Io {
+            path: q.display().to_string(),
+            error: std::io::Error::other("100000 quarantined copies of one part: clean up"),
+        })
     }
     /// The kept spike trains of one run.
     pub fn spikes_of(&self, point: usize, replicate: u32) -> PathBuf {
@@ -136,63 +168,102 @@ pub struct ShardLock {
     path: PathBuf,
 }
 
-/// Another live process holds the lock.
+/// Another live process holds a lock on runs this process would run.
 #[derive(Debug, thiserror::Error)]
-#[error("shard {shard} of {folder} is being run by pid {pid} on host {host} (lock file {lock}); wait for it to finish, or remove the lock file if that process is gone")]
+#[error("shard {shard} of {folder} overlaps shard {other} that is being run by {owner} (lock file {lock}); wait for it to finish, or remove the lock file if that process is gone")]
 pub struct Locked {
     pub shard: String,
+    pub other: String,
     pub folder: String,
-    pub pid: u32,
-    pub host: String,
+    /// `pid N on host H`, or what was unreadable about the lock file.
+    pub owner: String,
     pub lock: String,
 }
 
+/// The owner written in a lock file: pid and host.
+#[derive(Debug, Clone, PartialEq)]
+struct Owner {
+    pid: u32,
+    host: String,
+}
+
+fn parse_owner(text: &str) -> Option<Owner> {
+    let mut lines = text.lines();
+    let pid: u32 = lines.next()?.trim().parse().ok()?;
+    let host = lines.next()?.trim().to_string();
+    (pid != 0 && !host.is_empty()).then_some(Owner { pid, host })
+}
+
+/// Shard `I-of-N` parsed from a lock file name `shard-I-of-N.lock`.
+fn shard_of_lock(name: &str) -> Option<(usize, usize)> {
+    let tag = name.strip_prefix("shard-")?.strip_suffix(".lock")?;
+    let (i, n) = tag.split_once("-of-")?;
+    Some((i.parse().ok()?, n.parse().ok()?))
+}
+
+/// Whether shards (i of n) and (j of m) can hold the same run: only shards of the same
+/// count with different indices are disjoint.
+fn shards_overlap(a: (usize, usize), b: (usize, usize)) -> bool {
+    !(a.1 == b.1 && a.0 != b.0)
+}
+
 impl ShardLock {
-    /// Takes the lock of `shard` (e.g. `0-of-1`), taking over a lock left by a dead process
-    /// on this host. A lock held by a live process, or by any process on another host, refuses.
-    pub fn acquire(layout: &Layout, shard: &str) -> Result<Result<ShardLock, Locked>, StoreError> {
-        let path = layout.locks().join(format!("shard-{shard}.lock"));
-        let me = format!("{}\n{}\n", std::process::id(), hostname());
-        for _ in 0..3 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    use std::io::Write;
-                    f.write_all(me.as_bytes()).map_err(StoreError::io(&path))?;
-                    f.sync_all().map_err(StoreError::io(&path))?;
-                    return Ok(Ok(ShardLock { path }));
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let text = std::fs::read_to_string(&path).unwrap_or_default();
-                    let mut lines = text.lines();
-                    let pid: u32 = lines
-                        .next()
-                        .and_then(|l| l.trim().parse().ok())
-                        .unwrap_or(0);
-                    let host = lines.next().unwrap_or("").trim().to_string();
-                    if host == hostname() && pid != 0 && !pid_alive(pid) {
-                        // Stale: its owner died. Remove it and try again.
-                        let _ = std::fs::remove_file(&path);
-                        continue;
-                    }
-                    return Ok(Err(Locked {
-                        shard: shard.to_string(),
-                        folder: layout.root.display().to_string(),
-                        pid,
-                        host,
-                        lock: path.display().to_string(),
-                    }));
-                }
-                Err(e) => return Err(StoreError::io(&path)(e)),
+    /// Takes the lock of shard `index` of `count`. Refuses while a live process holds a lock
+    /// on an overlapping shard (the same shard, or any shard of another count: an unsharded
+    /// run and `--shard 0/2` would run the same runs). Locks left by dead processes on this
+    /// host are removed. The check and the claim happen under a folder-wide file lock, so two
+    /// processes starting together cannot both pass.
+    pub fn acquire(layout: &Layout, index: usize, count: usize) -> Result<Result<ShardLock, Locked>, StoreError> {
+        let dir = layout.locks();
+        let guard_path = dir.join("guard");
+        let guard = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&guard_path)
+            .map_err(StoreError::io(&guard_path))?;
+        guard.lock().map_err(StoreError::io(&guard_path))?;
+        let me = (index, count);
+        let tag = format!("{index}-of-{count}");
+        let entries = std::fs::read_dir(&dir).map_err(StoreError::io(&dir))?;
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(other) = shard_of_lock(&name) else {
+                continue;
+            };
+            if !shards_overlap(me, other) {
+                continue;
             }
+            let path = e.path();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let owner = match parse_owner(&text) {
+                Some(o) if o.host == hostname() && !pid_alive(o.pid) => {
+                    // Stale: its owner died on this host.
+                    let _ = std::fs::remove_file(&path);
+                    continue;
+                }
+                Some(o) => format!("pid {} on host {}", o.pid, o.host),
+                None => format!(
+                    "an unknown process (the lock file does not hold `pid` and `host` lines: {:?})",
+                    text.chars().take(60).collect::<String>()
+                ),
+            };
+            return Ok(Err(Locked {
+                shard: tag,
+                other: format!("{}-of-{}", other.0, other.1),
+                folder: layout.root.display().to_string(),
+                owner,
+                lock: path.display().to_string(),
+            }));
         }
-        Err(StoreError::Io {
-            path: path.display().to_string(),
-            source: std::io::Error::other("could not take the lock"),
-        })
+        let path = dir.join(format!("shard-{tag}.lock"));
+        let text = format!("{}\n{}\n", std::process::id(), hostname());
+        crate::store::write_atomic_via(&tmp_name(&layout.tmp(), &path), &path, |f| {
+            use std::io::Write;
+            f.write_all(text.as_bytes()).map_err(StoreError::io(&path))
+        })?;
+        Ok(Ok(ShardLock { path }))
+        // `guard` is unlocked when dropped here.
     }
 }
 
@@ -216,22 +287,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_second_lock_on_the_same_shard_is_refused_and_released_on_drop() {
+    fn overlapping_shards_are_refused_and_released_on_drop() {
         let root = std::env::temp_dir().join(format!("brunel-lock-{}", std::process::id()));
         let l = Layout::new(&root);
         l.create().unwrap();
-        let a = ShardLock::acquire(&l, "0-of-1").unwrap().unwrap();
-        let b = ShardLock::acquire(&l, "0-of-1").unwrap().unwrap_err();
-        assert_eq!(b.pid, std::process::id());
+        let a = ShardLock::acquire(&l, 0, 1).unwrap().unwrap();
+        let b = ShardLock::acquire(&l, 0, 1).unwrap().unwrap_err();
+        assert!(b.owner.contains(&std::process::id().to_string()), "{b}");
         assert!(b.to_string().contains(&hostname()));
-        assert!(ShardLock::acquire(&l, "1-of-2").unwrap().is_ok());
+        // The unsharded run overlaps every shard of any count.
+        assert!(ShardLock::acquire(&l, 1, 2).unwrap().is_err());
         drop(a);
-        assert!(ShardLock::acquire(&l, "0-of-1").unwrap().is_ok());
+        let s0 = ShardLock::acquire(&l, 0, 2).unwrap().unwrap();
+        assert!(ShardLock::acquire(&l, 1, 2).unwrap().is_ok(), "disjoint shards");
+        assert!(ShardLock::acquire(&l, 0, 1).unwrap().is_err(), "unsharded vs 0/2");
+        assert!(ShardLock::acquire(&l, 0, 3).unwrap().is_err(), "0/3 vs 0/2");
+        drop(s0);
         std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
-    fn a_lock_left_by_a_dead_process_is_taken_over() {
+    fn a_lock_left_by_a_dead_process_is_taken_over_and_garbage_is_named() {
         let root = std::env::temp_dir().join(format!("brunel-lock-stale-{}", std::process::id()));
         let l = Layout::new(&root);
         l.create().unwrap();
@@ -241,7 +317,31 @@ mod tests {
             format!("4294967\n{}\n", hostname()),
         )
         .unwrap();
-        assert!(ShardLock::acquire(&l, "0-of-1").unwrap().is_ok());
+        assert!(ShardLock::acquire(&l, 0, 1).unwrap().is_ok());
+        std::fs::write(l.locks().join("shard-0-of-2.lock"), "garbage").unwrap();
+        let e = ShardLock::acquire(&l, 0, 2).unwrap().unwrap_err();
+        assert!(e.owner.contains("unknown process") && e.owner.contains("garbage"), "{e}");
+        // A lock held by another host is never taken over.
+        std::fs::write(l.locks().join("shard-0-of-2.lock"), "12\nother-host\n").unwrap();
+        let e = ShardLock::acquire(&l, 0, 2).unwrap().unwrap_err();
+        assert!(e.owner.contains("pid 12 on host other-host"), "{e}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn quarantine_never_overwrites() {
+        let root = std::env::temp_dir().join(format!("brunel-quar-{}", std::process::id()));
+        let l = Layout::new(&root);
+        l.create().unwrap();
+        let part = l.data().join("part-x.parquet");
+        std::fs::write(&part, "first").unwrap();
+        let a = l.quarantine_file(&part).unwrap();
+        std::fs::write(&part, "second").unwrap();
+        let b = l.quarantine_file(&part).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(std::fs::read_to_string(a).unwrap(), "first");
+        assert_eq!(std::fs::read_to_string(b).unwrap(), "second");
+        assert!(!part.exists());
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -12,20 +12,36 @@ use std::path::{Path, PathBuf};
 /// A file that could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    /// The operating system refused (the io error is part of the message, not a separate
+    /// source, so it is printed once).
+    #[error("{path}: {error}{}", io_hint(error))]
     Io {
         path: String,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: {message}")]
     Parquet { path: String, message: String },
+    /// A file that reads but whose content is not what was written (bit flips, a foreign or
+    /// hand-edited file): its checksum or structure does not match.
+    #[error("{path}: damaged: {message}")]
+    Damaged { path: String, message: String },
+}
+
+/// Words for the io errors a user can act on.
+fn io_hint(e: &std::io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(28) => " — the disk is full (ENOSPC): free space, then resume",
+        Some(122) => " — the disk quota is exceeded (EDQUOT): free space, then resume",
+        Some(13) | Some(30) => " — not writable here: choose another folder with --out",
+        _ => "",
+    }
 }
 
 impl StoreError {
     pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-        move |source| StoreError::Io {
+        move |error| StoreError::Io {
             path: path.display().to_string(),
-            source,
+            error,
         }
     }
     pub(crate) fn pq(path: &Path) -> impl FnOnce(PolarsError) -> StoreError + '_ {
@@ -33,6 +49,10 @@ impl StoreError {
             path: path.display().to_string(),
             message: e.to_string(),
         }
+    }
+    /// Whether the error is the disk (or quota) being full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Io { error, .. } if matches!(error.raw_os_error(), Some(28) | Some(122)))
     }
 }
 
@@ -84,26 +104,27 @@ pub fn write_parquet(
     write_parquet_via(&temp_path(path), path, df, metadata)
 }
 
-/// [`write_parquet`] through an explicit temporary path.
+/// [`write_parquet`] through an explicit temporary path. The file is encoded in memory
+/// first and written with plain file writes, so a full disk is reported as the operating
+/// system's error (ENOSPC) rather than as a Parquet encoding error.
 pub fn write_parquet_via(
     tmp: &Path,
     path: &Path,
     df: &mut DataFrame,
     metadata: &[(String, String)],
 ) -> Result<(), StoreError> {
-    write_atomic_via(tmp, path, |f| {
-        let kv = if metadata.is_empty() {
-            None
-        } else {
-            Some(KeyValueMetadata::from_static(metadata.to_vec()))
-        };
-        ParquetWriter::new(f)
-            .with_compression(ParquetCompression::Zstd(None))
-            .with_key_value_metadata(kv)
-            .finish(df)
-            .map_err(StoreError::pq(path))?;
-        Ok(())
-    })
+    let kv = if metadata.is_empty() {
+        None
+    } else {
+        Some(KeyValueMetadata::from_static(metadata.to_vec()))
+    };
+    let mut bytes: Vec<u8> = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(kv)
+        .finish(df)
+        .map_err(StoreError::pq(path))?;
+    write_atomic_via(tmp, path, |f| f.write_all(&bytes).map_err(StoreError::io(path)))
 }
 
 /// Reads a whole Parquet file.

@@ -19,17 +19,38 @@ pub struct Row {
     pub cells: Vec<(String, Value)>,
 }
 
+impl Value {
+    /// Equal as stored: floats compare by their bits, so NaN equals NaN (a byte copy of a
+    /// part file holds the same rows) and 0.0 differs from -0.0.
+    pub fn same_bits(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::F64(a), Value::F64(b)) => a.to_bits() == b.to_bits(),
+            (a, b) => a == b,
+        }
+    }
+
+    fn type_name(&self) -> &'static str {
+        match self {
+            Value::F64(_) => "f64",
+            Value::U64(_) => "u64",
+            Value::U32(_) => "u32",
+            Value::Str(_) => "string",
+        }
+    }
+}
+
 impl Row {
     /// The value of a column.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.cells.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
-    /// (point, replicate): the key of a row.
-    pub fn key(&self) -> (u32, u32) {
+    /// (point, replicate): the key of a row; None when either column is missing or not u32
+    /// ([`read_part`] refuses such files, so rows read through it always have a key).
+    pub fn key(&self) -> Option<(u32, u32)> {
         match (self.get("point"), self.get("replicate")) {
-            (Some(Value::U32(p)), Some(Value::U32(r))) => (*p, *r),
-            _ => panic!("row without point/replicate"),
+            (Some(Value::U32(p)), Some(Value::U32(r))) => Some((*p, *r)),
+            _ => None,
         }
     }
 
@@ -44,62 +65,106 @@ impl Row {
                 .collect(),
         }
     }
+
+    /// Same columns and values bit for bit (see [`Value::same_bits`]).
+    pub fn same_bits(&self, other: &Row) -> bool {
+        self.cells.len() == other.cells.len()
+            && self
+                .cells
+                .iter()
+                .zip(&other.cells)
+                .all(|((a, x), (b, y))| a == b && x.same_bits(y))
+    }
 }
 
-/// A data frame of rows (sorted by point, replicate).
+/// Metadata key of a part file's checksum: SHA-256 over its rows (names, types, value bits)
+/// and every other metadata pair, so a flipped bit anywhere in the data or the provenance is
+/// found on resume and merge.
+pub const CHECKSUM_KEY: &str = "brunel_rows_sha256";
+
+/// The checksum stored under [`CHECKSUM_KEY`].
+pub fn rows_digest(rows: &[Row], metadata: &[(String, String)]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut field = |b: &[u8]| {
+        h.update((b.len() as u64).to_le_bytes());
+        h.update(b);
+    };
+    let mut md: Vec<&(String, String)> = metadata.iter().filter(|(k, _)| k != CHECKSUM_KEY).collect();
+    md.sort();
+    for (k, v) in md {
+        field(k.as_bytes());
+        field(v.as_bytes());
+    }
+    for r in rows {
+        field(b"row");
+        for (name, v) in &r.cells {
+            field(name.as_bytes());
+            field(v.type_name().as_bytes());
+            match v {
+                Value::F64(x) => field(&x.to_bits().to_le_bytes()),
+                Value::U64(x) => field(&x.to_le_bytes()),
+                Value::U32(x) => field(&x.to_le_bytes()),
+                Value::Str(x) => field(x.as_bytes()),
+            }
+        }
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// A data frame of rows. Every row must have the first row's columns, in order, with the
+/// same types: anything else is an error naming the row and column, never a silent default.
 pub fn rows_to_frame(rows: &[Row]) -> Result<DataFrame, PolarsError> {
     let Some(first) = rows.first() else {
         return Ok(DataFrame::empty());
     };
+    for (i, r) in rows.iter().enumerate() {
+        let same_shape = r.cells.len() == first.cells.len()
+            && r.cells.iter().zip(&first.cells).all(|((a, x), (b, y))| {
+                a == b && std::mem::discriminant(x) == std::mem::discriminant(y)
+            });
+        if !same_shape {
+            polars_bail!(ComputeError: "row {i} does not have the columns and types of row 0");
+        }
+    }
     let mut cols: Vec<Column> = Vec::new();
     for (k, (name, v0)) in first.cells.iter().enumerate() {
         let name = PlSmallStr::from_str(name);
+        // The shape check above makes every other arm unreachable.
         let col = match v0 {
             Value::F64(_) => Column::new(
                 name,
                 rows.iter()
-                    .map(|r| {
-                        if let Value::F64(x) = r.cells[k].1 {
-                            x
-                        } else {
-                            f64::NAN
-                        }
+                    .map(|r| match r.cells[k].1 {
+                        Value::F64(x) => x,
+                        _ => f64::NAN,
                     })
                     .collect::<Vec<f64>>(),
             ),
             Value::U64(_) => Column::new(
                 name,
                 rows.iter()
-                    .map(|r| {
-                        if let Value::U64(x) = r.cells[k].1 {
-                            x
-                        } else {
-                            0
-                        }
+                    .map(|r| match r.cells[k].1 {
+                        Value::U64(x) => x,
+                        _ => 0,
                     })
                     .collect::<Vec<u64>>(),
             ),
             Value::U32(_) => Column::new(
                 name,
                 rows.iter()
-                    .map(|r| {
-                        if let Value::U32(x) = r.cells[k].1 {
-                            x
-                        } else {
-                            0
-                        }
+                    .map(|r| match r.cells[k].1 {
+                        Value::U32(x) => x,
+                        _ => 0,
                     })
                     .collect::<Vec<u32>>(),
             ),
             Value::Str(_) => Column::new(
                 name,
                 rows.iter()
-                    .map(|r| {
-                        if let Value::Str(x) = &r.cells[k].1 {
-                            x.clone()
-                        } else {
-                            String::new()
-                        }
+                    .map(|r| match &r.cells[k].1 {
+                        Value::Str(x) => x.clone(),
+                        _ => String::new(),
                     })
                     .collect::<Vec<String>>(),
             ),
@@ -107,6 +172,19 @@ pub fn rows_to_frame(rows: &[Row]) -> Result<DataFrame, PolarsError> {
         cols.push(col);
     }
     DataFrame::new_infer_height(cols)
+}
+
+/// Writes rows as a part file (atomically, through `tmp`) with `metadata` and the checksum.
+pub fn write_part(
+    tmp: &Path,
+    path: &Path,
+    rows: &[Row],
+    metadata: &[(String, String)],
+) -> Result<(), StoreError> {
+    let mut df = rows_to_frame(rows).map_err(StoreError::pq(path))?;
+    let mut md = metadata.to_vec();
+    md.push((CHECKSUM_KEY.to_string(), rows_digest(rows, metadata)));
+    super::write_parquet_via(tmp, path, &mut df, &md)
 }
 
 /// Rows back from a data frame written by [`rows_to_frame`].
@@ -149,11 +227,36 @@ pub fn frame_to_rows(df: &DataFrame) -> Result<Vec<Row>, PolarsError> {
     Ok(rows)
 }
 
-/// Reads one part file completely (a truncated or foreign file is an error) with its metadata.
+/// Reads one part file completely with its metadata. A truncated or foreign file, a missing
+/// or wrong checksum, a null cell or a row without its u32 `point`/`replicate` key is an error
+/// naming the file.
 pub fn read_part(path: &Path) -> Result<(Vec<Row>, Vec<(String, String)>), StoreError> {
     let md = super::read_metadata(path)?;
     let df = super::read_parquet(path)?;
-    let rows = frame_to_rows(&df).map_err(StoreError::pq(path))?;
+    let damaged = |message: String| StoreError::Damaged {
+        path: path.display().to_string(),
+        message,
+    };
+    if let Some(col) = df.columns().iter().find(|c| c.null_count() > 0) {
+        return Err(damaged(format!("column `{}` has missing values", col.name())));
+    }
+    let rows = frame_to_rows(&df).map_err(|e| damaged(e.to_string()))?;
+    let stored = md
+        .iter()
+        .find(|(k, _)| k == CHECKSUM_KEY)
+        .map(|(_, v)| v.as_str());
+    match stored {
+        None => return Err(damaged(format!("no `{CHECKSUM_KEY}` checksum in its metadata"))),
+        Some(c) if c != rows_digest(&rows, &md) => {
+            return Err(damaged(
+                "its content does not match its checksum (a changed byte)".into(),
+            ))
+        }
+        Some(_) => {}
+    }
+    if rows.iter().any(|r| r.key().is_none()) {
+        return Err(damaged("rows without u32 `point` and `replicate` columns".into()));
+    }
     Ok((rows, md))
 }
 
@@ -177,7 +280,9 @@ mod tests {
         let df = rows_to_frame(&rows).unwrap();
         let back = frame_to_rows(&df).unwrap();
         assert_eq!(back[0], rows[0]);
-        assert_eq!(back[1].key(), (1, 0));
+        assert_eq!(back[1].key(), Some((1, 0)));
+        assert!(back[1].same_bits(&rows[1]), "NaN cells are equal by their bits");
+        assert_ne!(back[1], rows[1], "while f64 == says NaN != NaN");
         assert!(matches!(back[1].get("g"), Some(Value::F64(x)) if x.is_nan()));
         assert!(back[0].without_timings().get("wall_s").is_none());
     }

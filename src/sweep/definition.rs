@@ -38,6 +38,31 @@ pub const DEFAULT_SWEEP: &str = include_str!("../../sweeps/brunel-phase-quick.to
 /// How the embedded default is named in messages and provenance.
 pub const DEFAULT_SOURCE: &str = "<embedded default: sweeps/brunel-phase-quick.toml>";
 
+/// The most values one axis may have (checked before any value is generated).
+pub const MAX_AXIS_VALUES: usize = 1_000_000;
+/// Runs (points × replicates) a definition may have unless the user raises the limit
+/// explicitly (`--max-runs`): the full-scale dense map has 5,330; 100,000 full-scale runs
+/// take days on a node, and a mistyped grid should not spend minutes and gigabytes first.
+pub const DEFAULT_MAX_RUNS: usize = 100_000;
+/// Runs no definition may exceed, whatever the limit asked for (the list of points is
+/// held in memory: ~100 bytes per point).
+pub const HARD_MAX_RUNS: usize = 50_000_000;
+
+/// Limits a definition is checked against before anything is expanded or run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// The most runs (points × replicates) accepted.
+    pub max_runs: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_runs: DEFAULT_MAX_RUNS,
+        }
+    }
+}
+
 /// A definition that cannot be used, with where and why.
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 #[error("{file}:{line}: {field}: {message}")]
@@ -198,9 +223,51 @@ pub fn arange(start: f64, stop: f64, step: f64) -> Vec<f64> {
     (0..n).map(|k| start + step * k as f64).collect()
 }
 
+/// SHA-256 (hex) of a definition's text: its identity in provenance and on resume.
+pub fn text_hash(text: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(text))
+}
+
+/// Whether two axis values are the same point (within 1e-9 relative): the one rule by which
+/// values, rows and cells are matched.
+pub fn same_value(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+fn same_point(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(*x, *y))
+}
+
+/// The first value that appears twice (within [`same_value`]), if any.
+fn first_repeat(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted
+        .windows(2)
+        .find(|w| same_value(w[0], w[1]))
+        .map(|w| w[1])
+}
+
+fn too_many_runs(runs: f64, max_runs: usize) -> String {
+    format!(
+        "{runs:.0} runs (points × replicates): expected at most {max_runs}; a sweep this large needs an explicit --max-runs N (at most {HARD_MAX_RUNS})"
+    )
+}
+
 impl SweepDef {
-    /// Parses and validates a definition; `source` names it in errors.
+    /// Parses and validates a definition with the default [`Limits`]; `source` names it in
+    /// errors.
     pub fn parse(text: &str, source: &str) -> Result<SweepDef, DefinitionError> {
+        SweepDef::parse_with(text, source, &Limits::default())
+    }
+
+    /// Parses and validates a definition against `limits`.
+    pub fn parse_with(
+        text: &str,
+        source: &str,
+        limits: &Limits,
+    ) -> Result<SweepDef, DefinitionError> {
+        let max_runs = limits.max_runs.min(HARD_MAX_RUNS);
         let err = |span: std::ops::Range<usize>, field: &str, message: String| DefinitionError {
             file: source.to_string(),
             line: line_of(text, span.start),
@@ -298,24 +365,50 @@ impl SweepDef {
             let values = if let Some(v) = &ax.values {
                 v.clone()
             } else if let Some(l) = &ax.linspace {
-                if l.num < 1 {
+                if l.num < 1 || l.num > MAX_AXIS_VALUES as i64 {
                     return Err(err(
                         a.span(),
                         &format!("{field}.linspace.num"),
-                        format!("{}: expected a whole number >= 1", l.num),
+                        format!("{}: expected a whole number from 1 to {MAX_AXIS_VALUES}", l.num),
+                    ));
+                }
+                if !(l.start.is_finite() && l.stop.is_finite()) {
+                    return Err(err(
+                        a.span(),
+                        &format!("{field}.linspace"),
+                        format!("start {} and stop {}: expected finite numbers", l.start, l.stop),
                     ));
                 }
                 linspace(l.start, l.stop, l.num as usize)
-            } else {
-                let r = ax.arange.as_ref().expect("counted above");
-                if !(r.step > 0.0) {
+            } else if let Some(r) = &ax.arange {
+                if !(r.step > 0.0 && r.step.is_finite()) {
                     return Err(err(
                         a.span(),
                         &format!("{field}.arange.step"),
-                        format!("{}: expected a step > 0", r.step),
+                        format!("{}: expected a finite step > 0", r.step),
+                    ));
+                }
+                if !(r.start.is_finite() && r.stop.is_finite()) {
+                    return Err(err(
+                        a.span(),
+                        &format!("{field}.arange"),
+                        format!("start {} and stop {}: expected finite numbers", r.start, r.stop),
+                    ));
+                }
+                let n = ((r.stop - r.start) / r.step).ceil();
+                if !(n <= MAX_AXIS_VALUES as f64) {
+                    return Err(err(
+                        a.span(),
+                        &format!("{field}.arange"),
+                        format!(
+                            "({} - {}) / {} = {n:.3e} values: expected at most {MAX_AXIS_VALUES} (a larger step)",
+                            r.stop, r.start, r.step
+                        ),
                     ));
                 }
                 arange(r.start, r.stop, r.step)
+            } else {
+                unreachable!("exactly one of values, linspace, arange was counted above")
             };
             if values.is_empty() {
                 return Err(err(
@@ -336,7 +429,37 @@ impl SweepDef {
                     ));
                 }
             }
+            if let Some(v) = first_repeat(&values) {
+                return Err(err(
+                    a.span(),
+                    &field,
+                    format!("value {v} appears twice: expected distinct values"),
+                ));
+            }
+            if axes.len() == 2 {
+                return Err(err(
+                    a.span(),
+                    &field,
+                    "a third [[axis]]: expected at most two (the maps' x and y); sweep a third parameter with one definition per value, or list the points with [[point]] tables of two parameters".into(),
+                ));
+            }
             axes.push(Axis { param, values });
+        }
+        let grid_runs = axes.iter().map(|a| a.values.len() as f64).product::<f64>()
+            * replicates as f64;
+        if !axes.is_empty() && grid_runs > max_runs as f64 {
+            return Err(err(
+                raw.axis[0].span(),
+                "axis",
+                too_many_runs(grid_runs, max_runs),
+            ));
+        }
+        if raw.point.len() as f64 * replicates as f64 > max_runs as f64 {
+            return Err(err(
+                raw.point[0].span(),
+                "point",
+                too_many_runs(raw.point.len() as f64 * replicates as f64, max_runs),
+            ));
         }
         let (points, is_grid) = if !raw.point.is_empty() {
             if !axes.is_empty() {
@@ -348,6 +471,17 @@ impl SweepDef {
                 ));
             }
             let names: Vec<String> = raw.point[0].get_ref().keys().cloned().collect();
+            if names.len() > 2 {
+                return Err(err(
+                    raw.point[0].span(),
+                    "point[0]",
+                    format!(
+                        "{} parameters ({}): expected at most two (the maps' x and y); hold the others in [fixed]",
+                        names.len(),
+                        names.join(", ")
+                    ),
+                ));
+            }
             let number = |i: usize, name: &str, v: &toml::Value, span| match v {
                 toml::Value::Float(f) => Ok(*f),
                 toml::Value::Integer(n) => Ok(*n as f64),
@@ -387,6 +521,13 @@ impl SweepDef {
                         ));
                     }
                     vals.push(v);
+                }
+                if let Some(j) = pts.iter().position(|q: &Vec<f64>| same_point(q, &vals)) {
+                    return Err(err(
+                        pt.span(),
+                        &format!("point[{i}]"),
+                        format!("repeats point[{j}]: expected distinct points"),
+                    ));
                 }
                 pts.push(vals);
             }
@@ -463,9 +604,10 @@ impl SweepDef {
             keep_spikes,
             plots,
             text: text.to_string(),
-            hash: format!("{:x}", Sha256::digest(text.as_bytes())),
+            hash: text_hash(text.as_bytes()),
             source: source.to_string(),
         };
+        def.check_plot_columns(text, source)?;
         // Every point must make a valid network: check them all before anything runs.
         for p in 0..def.n_points() {
             let params = def.params_at(p);
@@ -487,13 +629,46 @@ impl SweepDef {
 
     /// Reads and validates a definition file.
     pub fn load(path: &std::path::Path) -> Result<SweepDef, DefinitionError> {
+        SweepDef::load_with(path, &Limits::default())
+    }
+
+    /// Reads and validates a definition file against `limits`.
+    pub fn load_with(path: &std::path::Path, limits: &Limits) -> Result<SweepDef, DefinitionError> {
         let text = std::fs::read_to_string(path).map_err(|e| DefinitionError {
             file: path.display().to_string(),
             line: 0,
             field: "file".into(),
             message: format!("cannot read: {e}"),
         })?;
-        SweepDef::parse(&text, &path.display().to_string())
+        SweepDef::parse_with(&text, &path.display().to_string(), limits)
+    }
+
+    /// Every heatmap column must be a numeric column of this sweep's rows.
+    fn check_plot_columns(&self, text: &str, source: &str) -> Result<(), DefinitionError> {
+        let columns = super::row::column_names(self);
+        let numeric = |c: &str| !["regime", "theory_rates_hz", "error"].contains(&c);
+        for col in &self.plots.heatmaps {
+            if !columns.iter().any(|c| c == col) || !numeric(col) {
+                let line = text
+                    .find(&format!("\"{col}\""))
+                    .map_or(1, |o| line_of(text, o));
+                return Err(DefinitionError {
+                    file: source.into(),
+                    line,
+                    field: "plots.heatmaps".into(),
+                    message: format!(
+                        "`{col}`: expected a numeric result column: {}",
+                        columns
+                            .iter()
+                            .filter(|c| numeric(c))
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The embedded default sweep.
@@ -540,7 +715,7 @@ impl SweepDef {
                     .iter()
                     .position(|a| &a.param == name)
                     .expect("validated");
-                (self.points[p][k] - v).abs() <= 1e-9 * v.abs().max(1.0)
+                same_value(self.points[p][k], *v)
             })
         })
     }

@@ -1,10 +1,10 @@
 //! Merging: checks a results folder for completeness and writes one consolidated file.
 
 use super::definition::SweepDef;
-use super::runner::{all_tasks, collect_rows, SweepError, Task, HASH_KEY, META_KEY};
+use super::definition::Limits;
+use super::runner::{all_tasks, collect_rows, OnDamage, SweepError, Task, HASH_KEY, META_KEY};
 use crate::store::layout::{tmp_name, Layout};
-use crate::store::results::{rows_to_frame, Row};
-use crate::store::{self, StoreError};
+use crate::store::results::{write_part, Row};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -17,12 +17,14 @@ pub enum MergeError {
     Definition(#[from] super::definition::DefinitionError),
     #[error(transparent)]
     Sweep(#[from] SweepError),
-    #[error("{missing} of {total} runs are missing in {folder}, e.g. {examples}; run the missing shards (or `brunel sweep {folder}/definition.toml --out {folder}`) and merge again")]
+    #[error("{missing} of {total} runs are missing in {folder}, e.g. {examples}{damaged}; run the missing shards (or `brunel sweep {folder}/definition.toml --out {folder}`, which also moves damaged part files to quarantine/) and merge again")]
     Incomplete {
         folder: String,
         missing: usize,
         total: usize,
         examples: String,
+        /// `; damaged part files: ...` when some were found.
+        damaged: String,
     },
     #[error("run (point {point}, replicate {replicate}) appears twice in {folder} with different values")]
     Conflict {
@@ -32,8 +34,13 @@ pub enum MergeError {
     },
 }
 
-/// The definition stored in a results folder.
+/// The definition stored in a results folder (default limits).
 pub fn folder_definition(dir: &Path) -> Result<SweepDef, MergeError> {
+    folder_definition_with(dir, &Limits::default())
+}
+
+/// The definition stored in a results folder, checked against `limits`.
+pub fn folder_definition_with(dir: &Path, limits: &Limits) -> Result<SweepDef, MergeError> {
     let layout = Layout::new(dir);
     let path = layout.definition();
     if !path.exists() {
@@ -41,17 +48,30 @@ pub fn folder_definition(dir: &Path) -> Result<SweepDef, MergeError> {
             folder: dir.display().to_string(),
         });
     }
-    Ok(SweepDef::load(&path)?)
+    Ok(SweepDef::load_with(&path, limits)?)
 }
 
-/// Every complete row of a folder, one per run, sorted, with the runs still missing.
-pub fn gather(def: &SweepDef, layout: &Layout) -> Result<(Vec<Row>, Vec<Task>), MergeError> {
-    let (rows, _) = collect_rows(def, layout)?;
+/// The rows of a folder, one per run, and what is missing or damaged.
+#[derive(Debug, Clone, Default)]
+pub struct Gathered {
+    /// One row per complete run, sorted by (point, replicate).
+    pub rows: Vec<Row>,
+    /// Runs without a row.
+    pub missing: Vec<Task>,
+    /// Damaged part files (`path: why`), left in place by reading commands.
+    pub damaged: Vec<String>,
+}
+
+/// Every complete row of a folder, one per run, sorted, with the runs still missing. Reads
+/// only: damaged part files are reported, not moved. Rows of one run found twice must be
+/// identical bit for bit (NaN equals NaN; timings aside).
+pub fn gather(def: &SweepDef, layout: &Layout) -> Result<Gathered, MergeError> {
+    let (rows, damaged) = collect_rows(def, layout, OnDamage::Report)?;
     let mut by_key: BTreeMap<(u32, u32), Row> = BTreeMap::new();
     for r in rows {
-        let k = r.key();
+        let Some(k) = r.key() else { continue };
         if let Some(prev) = by_key.get(&k) {
-            if prev.without_timings() != r.without_timings() {
+            if !prev.without_timings().same_bits(&r.without_timings()) {
                 return Err(MergeError::Conflict {
                     folder: layout.root.display().to_string(),
                     point: k.0,
@@ -66,14 +86,22 @@ pub fn gather(def: &SweepDef, layout: &Layout) -> Result<(Vec<Row>, Vec<Task>), 
         .into_iter()
         .filter(|t| !by_key.contains_key(&(t.point as u32, t.replicate)))
         .collect();
-    Ok((by_key.into_values().collect(), missing))
+    Ok(Gathered {
+        rows: by_key.into_values().collect(),
+        missing,
+        damaged,
+    })
 }
 
 /// Checks completeness and writes `results.parquet`; returns the rows written.
-pub fn merge(dir: &Path) -> Result<Vec<Row>, MergeError> {
-    let def = folder_definition(dir)?;
+pub fn merge(dir: &Path, limits: &Limits) -> Result<Vec<Row>, MergeError> {
+    let def = folder_definition_with(dir, limits)?;
     let layout = Layout::new(dir);
-    let (rows, missing) = gather(&def, &layout)?;
+    let Gathered {
+        rows,
+        missing,
+        damaged,
+    } = gather(&def, &layout)?;
     if !missing.is_empty() {
         let examples = missing
             .iter()
@@ -93,18 +121,20 @@ pub fn merge(dir: &Path) -> Result<Vec<Row>, MergeError> {
             missing: missing.len(),
             total: def.n_runs(),
             examples,
+            damaged: if damaged.is_empty() {
+                String::new()
+            } else {
+                format!("; damaged part files: {}", damaged.join("; "))
+            },
         });
     }
     let path = layout.merged();
-    let mut df = rows_to_frame(&rows)
-        .map_err(StoreError::pq(&path))
-        .map_err(SweepError::from)?;
     let prov = serde_json::json!({
         "name": def.name,
         "definition_hash": def.hash,
         "definition": def.text,
         "version": env!("CARGO_PKG_VERSION"),
-        "merged_from": layout.part_files().map_err(SweepError::from)?.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect::<Vec<_>>(),
+        "merged_from": layout.part_files().map_err(SweepError::from)?.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect::<Vec<_>>(),
         "rows": rows.len(),
         "merged": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
     });
@@ -113,9 +143,8 @@ pub fn merge(dir: &Path) -> Result<Vec<Row>, MergeError> {
         (HASH_KEY.to_string(), def.hash.clone()),
     ];
     std::fs::create_dir_all(layout.tmp())
-        .map_err(StoreError::io(&layout.tmp()))
+        .map_err(crate::store::StoreError::io(&layout.tmp()))
         .map_err(SweepError::from)?;
-    store::write_parquet_via(&tmp_name(&layout.tmp(), &path), &path, &mut df, &md)
-        .map_err(SweepError::from)?;
+    write_part(&tmp_name(&layout.tmp(), &path), &path, &rows, &md).map_err(SweepError::from)?;
     Ok(rows)
 }

@@ -69,6 +69,15 @@ impl Progress {
         }
     }
 
+    /// Prints a warning line above the bar (or as a plain line), even when quiet: warnings
+    /// are never progress.
+    pub fn warn(&self, message: &str) {
+        match &self.bar {
+            Some(b) => b.println(format!("warning: {message}")),
+            None => eprintln!("warning: {message}"),
+        }
+    }
+
     /// `label: 12/143 runs (8.4 %), 0.52 runs/s, ETA 4m12s`.
     pub fn line(&self) -> String {
         let el = self.start.elapsed().as_secs_f64();

@@ -1,7 +1,7 @@
 //! What a finished sweep shows: figures drawn from the Parquet rows alone (heatmaps, the
 //! regime map, Fig.-8-style figures of kept spike trains) and a text table of regimes.
 
-use super::definition::SweepDef;
+use super::definition::{same_value, SweepDef};
 use crate::analysis::classify::Regime;
 use crate::engine::{PopulationSpikes, Recording, WorkCounts};
 use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid};
@@ -9,7 +9,7 @@ use crate::plot::raster::{fig8, raster};
 use crate::store::layout::Layout;
 use crate::store::results::{Row, Value};
 use crate::store::{read_metadata, read_parquet, StoreError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 fn f64_of(row: &Row, col: &str) -> Option<f64> {
@@ -32,10 +32,7 @@ pub fn regime_grid(def: &SweepDef, rows: &[Row]) -> Vec<Vec<Option<Regime>>> {
     );
     let mut counts: Vec<Vec<BTreeMap<Regime, usize>>> =
         vec![vec![BTreeMap::new(); xs.len()]; ys.len()];
-    let find = |v: &[f64], x: f64| {
-        v.iter()
-            .position(|&a| (a - x).abs() <= 1e-9 * a.abs().max(1.0))
-    };
+    let find = |v: &[f64], x: f64| v.iter().position(|&a| same_value(a, x));
     for r in rows {
         let x = f64_of(r, &def.axes[0].param).unwrap_or(f64::NAN);
         let y = def
@@ -61,9 +58,26 @@ pub fn regime_grid(def: &SweepDef, rows: &[Row]) -> Vec<Vec<Option<Regime>>> {
         .collect()
 }
 
+/// Cells (first two axes) where at least one run failed.
+fn failed_cells(def: &SweepDef, rows: &[Row]) -> BTreeSet<(usize, usize)> {
+    let find = |v: &[f64], x: f64| v.iter().position(|&a| same_value(a, x));
+    rows.iter()
+        .filter(|r| matches!(r.get("regime"), Some(Value::Str(s)) if s == super::row::FAILED))
+        .filter_map(|r| {
+            let ix = find(&def.axes[0].values, f64_of(r, &def.axes[0].param)?)?;
+            let iy = match def.axes.get(1) {
+                Some(a) => find(&a.values, f64_of(r, &a.param)?)?,
+                None => 0,
+            };
+            Some((ix, iy))
+        })
+        .collect()
+}
+
 /// A text table of regimes over the first two axes (y descending), or a list for one axis.
 pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
     let grid = regime_grid(def, rows);
+    let failed = failed_cells(def, rows);
     let short = |r: Option<Regime>| match r {
         None => "·",
         Some(Regime::Quiescent) => "Q",
@@ -73,33 +87,50 @@ pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
         Some(Regime::SISlow) => "SIs",
         Some(Regime::Unclassified) => "?",
     };
+    let cell = |ix: usize, iy: usize| -> &str {
+        match grid[iy][ix] {
+            None if failed.contains(&(ix, iy)) => "×",
+            r => short(r),
+        }
+    };
     let mut out = String::new();
     let xs = &def.axes[0].values;
     match def.axes.get(1) {
         Some(ya) => {
-            out.push_str(&format!(
-                "{:>10} |",
-                format!("{} \\ {}", ya.param, def.axes[0].param)
-            ));
+            // Columns as wide as the longest value, so values never run together.
+            let w = xs.iter().map(|x| format!("{x}").len()).max().unwrap_or(1).max(3) + 2;
+            let corner = format!("{} \\ {}", ya.param, def.axes[0].param);
+            let yw = ya
+                .values
+                .iter()
+                .map(|y| format!("{y}").len())
+                .chain([corner.len()])
+                .max()
+                .unwrap_or(10);
+            out.push_str(&format!("{corner:>yw$} |"));
             for x in xs {
-                out.push_str(&format!("{x:>5}"));
+                out.push_str(&format!("{:>w$}", format!("{x}")));
             }
             out.push('\n');
             for (iy, y) in ya.values.iter().enumerate().rev() {
-                out.push_str(&format!("{y:>10} |"));
+                out.push_str(&format!("{:>yw$} |", format!("{y}")));
                 for ix in 0..xs.len() {
-                    out.push_str(&format!("{:>5}", short(grid[iy][ix])));
+                    out.push_str(&format!("{:>w$}", cell(ix, iy)));
                 }
                 out.push('\n');
             }
-            out.push_str("Q quiescent, SR sync. regular, AI async. irregular, SIf/SIs sync. irregular fast/slow, ? unclassified, · not run\n");
+            out.push_str("Q quiescent, SR sync. regular, AI async. irregular, SIf/SIs sync. irregular fast/slow, ? unclassified, × failed (see column `error`), · not run\n");
         }
         None => {
             for (ix, x) in xs.iter().enumerate() {
                 out.push_str(&format!(
                     "{} = {x:>8}: {}\n",
                     def.axes[0].param,
-                    grid[0][ix].map(|r| r.label()).unwrap_or("not run")
+                    match grid[0][ix] {
+                        Some(r) => r.label(),
+                        None if failed.contains(&(ix, 0)) => "failed (see column `error`)",
+                        None => "not run",
+                    }
                 ));
             }
         }
@@ -173,8 +204,22 @@ pub fn recording_from_spikes(path: &std::path::Path) -> Result<Recording, StoreE
     })
 }
 
-/// Draws every figure of a sweep into `plots/`; returns the files written.
-pub fn draw_all(def: &SweepDef, layout: &Layout, rows: &[Row]) -> anyhow::Result<Vec<PathBuf>> {
+/// The figures stopped before all were drawn (a signal arrived).
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by a signal while drawing figures ({drawn} drawn); redraw them with `brunel plot {folder}`")]
+pub struct DrawingStopped {
+    pub drawn: usize,
+    pub folder: String,
+}
+
+/// Draws every figure of a sweep into `plots/`; returns the files written. `stop` is asked
+/// before each figure: when it says so, drawing ends with [`DrawingStopped`].
+pub fn draw_all(
+    def: &SweepDef,
+    layout: &Layout,
+    rows: &[Row],
+    stop: &dyn Fn() -> bool,
+) -> anyhow::Result<Vec<PathBuf>> {
     let dir = layout.plots();
     std::fs::create_dir_all(&dir)?;
     let mut written = Vec::new();
@@ -194,6 +239,7 @@ pub fn draw_all(def: &SweepDef, layout: &Layout, rows: &[Row]) -> anyhow::Result
                 )
             };
             for col in &def.plots.heatmaps {
+                check_stop(stop, &written, layout)?;
                 if rows.first().and_then(|r| r.get(col)).is_none() {
                     eprintln!("warning: no column `{col}` in the results; heatmap skipped");
                     continue;
@@ -208,6 +254,7 @@ pub fn draw_all(def: &SweepDef, layout: &Layout, rows: &[Row]) -> anyhow::Result
                 written.push(path);
             }
             if def.plots.regime_map {
+                check_stop(stop, &written, layout)?;
                 let theory = if rows
                     .first()
                     .and_then(|r| f64_of(r, "theory_rate_hz"))
@@ -234,6 +281,7 @@ pub fn draw_all(def: &SweepDef, layout: &Layout, rows: &[Row]) -> anyhow::Result
         }
         None => {
             for col in &def.plots.heatmaps {
+                check_stop(stop, &written, layout)?;
                 if rows.first().and_then(|r| r.get(col)).is_none() {
                     eprintln!("warning: no column `{col}` in the results; curve skipped");
                     continue;
@@ -244,7 +292,7 @@ pub fn draw_all(def: &SweepDef, layout: &Layout, rows: &[Row]) -> anyhow::Result
                         (
                             x,
                             rows.iter()
-                                .filter(|r| f64_of(r, xa) == Some(x))
+                                .filter(|r| f64_of(r, xa).is_some_and(|v| same_value(v, x)))
                                 .filter_map(|r| f64_of(r, col))
                                 .collect(),
                         )
@@ -275,8 +323,12 @@ pub fn draw_all(def: &SweepDef, layout: &Layout, rows: &[Row]) -> anyhow::Result
             .collect();
         files.sort();
         for f in files {
+            check_stop(stop, &written, layout)?;
             let rec = recording_from_spikes(&f)?;
-            let stem = f.file_stem().unwrap().to_string_lossy().into_owned();
+            let stem = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let point: usize = stem
                 .split('-')
                 .nth(1)
@@ -305,4 +357,15 @@ pub fn draw_all(def: &SweepDef, layout: &Layout, rows: &[Row]) -> anyhow::Result
         }
     }
     Ok(written)
+}
+
+fn check_stop(stop: &dyn Fn() -> bool, written: &[PathBuf], layout: &Layout) -> anyhow::Result<()> {
+    if stop() {
+        return Err(DrawingStopped {
+            drawn: written.len(),
+            folder: layout.root.display().to_string(),
+        }
+        .into());
+    }
+    Ok(())
 }

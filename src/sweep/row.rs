@@ -1,12 +1,87 @@
 //! The result row of one run: keys, every parameter, every measure with its unit in the
-//! column name, the regime, the mean-field prediction and the run's cost.
+//! column name, the regime, the mean-field prediction, the run's cost and, for a run that
+//! failed, the reason (`regime = "failed"`, measures NaN, `error` = the message).
 
 use super::definition::SweepDef;
-use crate::run::RunOutcome;
+use crate::analysis::{Measures, PopulationMeasures};
+use crate::run::{Prediction, RunOutcome, Timings};
 use crate::store::results::{Row, Value};
 
+/// The `regime` of a run that failed; its `error` column holds the reason.
+pub const FAILED: &str = "failed";
+
+/// What one run contributes to its row.
+pub enum RunResult<'a> {
+    /// The run finished.
+    Done(&'a RunOutcome),
+    /// The run failed (an error or a panic); the message says why.
+    Failed(&'a str),
+}
+
+/// Names of the LIF populations of point `p` (their measures get per-population columns).
+fn lif_names(def: &SweepDef, p: usize) -> Vec<String> {
+    let spec = def
+        .model
+        .spec(&def.params_at(p))
+        .or_else(|_| def.model.spec(&def.base));
+    spec.map(|s| {
+        s.populations
+            .iter()
+            .filter(|p| matches!(p.kind, crate::model::PopulationKind::Lif(_)))
+            .map(|p| p.name.clone())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn nan_population(name: &str) -> PopulationMeasures {
+    PopulationMeasures {
+        name: name.to_string(),
+        n_neurons: 0,
+        n_spikes: 0,
+        rate_hz: f64::NAN,
+        cv_isi: f64::NAN,
+        cv_fraction: f64::NAN,
+        active_fraction: f64::NAN,
+    }
+}
+
+/// Measures of a run that produced none: NaN everywhere, zero counts.
+fn nan_measures(names: &[String]) -> Measures {
+    Measures {
+        window_ms: f64::NAN,
+        populations: names.iter().map(|n| nan_population(n)).collect(),
+        all: nan_population("all"),
+        fano_factor: f64::NAN,
+        fano_factor_slow: f64::NAN,
+        chi: f64::NAN,
+        spectrum_peak_hz: f64::NAN,
+        spectrum_peak_share: f64::NAN,
+    }
+}
+
 /// Builds the row of run (point, replicate) of `def`.
-pub fn build_row(def: &SweepDef, point: usize, replicate: u32, seed: u64, o: &RunOutcome) -> Row {
+pub fn build_row(def: &SweepDef, point: usize, replicate: u32, seed: u64, r: RunResult) -> Row {
+    let nan_m;
+    let (m, events, regime, prediction, timings, error) = match r {
+        RunResult::Done(o) => (
+            &o.measures,
+            o.recording.work.synaptic_events,
+            o.regime.label(),
+            o.prediction.as_ref(),
+            o.timings,
+            "",
+        ),
+        RunResult::Failed(msg) => {
+            nan_m = nan_measures(&lif_names(def, point));
+            let t = Timings {
+                build_s: f64::NAN,
+                simulate_s: f64::NAN,
+                analyse_s: f64::NAN,
+            };
+            (&nan_m, 0, FAILED, None, t, msg)
+        }
+    };
     let mut cells: Vec<(String, Value)> = vec![
         ("point".into(), Value::U32(point as u32)),
         ("replicate".into(), Value::U32(replicate)),
@@ -22,7 +97,6 @@ pub fn build_row(def: &SweepDef, point: usize, replicate: u32, seed: u64, o: &Ru
             cells.push((name.to_string(), Value::F64(v)));
         }
     }
-    let m = &o.measures;
     let f = |x: f64| Value::F64(x);
     cells.push(("rate_hz".into(), f(m.all.rate_hz)));
     cells.push(("cv_isi".into(), f(m.all.cv_isi)));
@@ -41,12 +115,21 @@ pub fn build_row(def: &SweepDef, point: usize, replicate: u32, seed: u64, o: &Ru
     cells.push(("spectrum_peak_hz".into(), f(m.spectrum_peak_hz)));
     cells.push(("spectrum_peak_share".into(), f(m.spectrum_peak_share)));
     cells.push(("n_spikes".into(), Value::U64(m.all.n_spikes)));
+    cells.push(("synaptic_events".into(), Value::U64(events)));
+    cells.push(("regime".into(), Value::Str(regime.into())));
+    push_theory(&mut cells, prediction);
+    cells.push(("build_s".into(), f(timings.build_s)));
+    cells.push(("simulate_s".into(), f(timings.simulate_s)));
     cells.push((
-        "synaptic_events".into(),
-        Value::U64(o.recording.work.synaptic_events),
+        "wall_s".into(),
+        f(timings.build_s + timings.simulate_s + timings.analyse_s),
     ));
-    cells.push(("regime".into(), Value::Str(o.regime.label().into())));
-    let (rate, cv, n, all) = match &o.prediction {
+    cells.push(("error".into(), Value::Str(error.to_string())));
+    Row { cells }
+}
+
+fn push_theory(cells: &mut Vec<(String, Value)>, prediction: Option<&Prediction>) {
+    let (rate, cv, n, all) = match prediction {
         Some(p) => (
             p.nearest.map(|s| s.rate_hz).unwrap_or(f64::NAN),
             p.nearest.map(|s| s.cv_isi).unwrap_or(f64::NAN),
@@ -59,15 +142,18 @@ pub fn build_row(def: &SweepDef, point: usize, replicate: u32, seed: u64, o: &Ru
         ),
         None => (f64::NAN, f64::NAN, 0, String::new()),
     };
-    cells.push(("theory_rate_hz".into(), f(rate)));
-    cells.push(("theory_cv_isi".into(), f(cv)));
+    cells.push(("theory_rate_hz".into(), Value::F64(rate)));
+    cells.push(("theory_cv_isi".into(), Value::F64(cv)));
     cells.push(("theory_n_states".into(), Value::U32(n)));
     cells.push(("theory_rates_hz".into(), Value::Str(all)));
-    cells.push(("build_s".into(), f(o.timings.build_s)));
-    cells.push(("simulate_s".into(), f(o.timings.simulate_s)));
-    cells.push((
-        "wall_s".into(),
-        f(o.timings.build_s + o.timings.simulate_s + o.timings.analyse_s),
-    ));
-    Row { cells }
+}
+
+/// The columns every row of `def` has, in order, known before anything runs (the row of a
+/// failed run has exactly the columns of a finished one).
+pub fn column_names(def: &SweepDef) -> Vec<String> {
+    build_row(def, 0, 0, 0, RunResult::Failed(""))
+        .cells
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
 }

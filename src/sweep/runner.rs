@@ -2,16 +2,18 @@
 //! runs the missing points in parallel with rayon, and commits rows in part files written
 //! whole (temporary name, then rename) every `flush_every`, so a kill loses at most that much
 //! work. A stop flag (SIGINT/SIGTERM) ends it cleanly: no new runs start, finished rows are
-//! committed.
+//! committed. A run that fails (an error or a panic) becomes a row with `regime = "failed"`
+//! and its message in `error`; the other runs go on. A part file that cannot be written (a
+//! full disk) stops new runs, keeps the finished rows in memory and retries before giving up.
 
 use super::definition::SweepDef;
 use super::progress::Progress;
-use super::row::build_row;
+use super::row::{build_row, RunResult};
 use super::shard::Shard;
 use crate::rng::point_seed;
 use crate::run;
 use crate::store::layout::{hostname, tmp_name, Layout, Locked, ShardLock};
-use crate::store::results::{read_part, rows_to_frame, Row};
+use crate::store::results::{read_part, write_part, Row};
 use crate::store::{self, StoreError};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -36,6 +38,10 @@ pub struct SweepOptions {
     /// Interval of plain progress lines when stderr is not a terminal.
     pub progress_every: Duration,
     pub quiet: bool,
+    /// How often, and how far apart, a failed part-file write is retried before the sweep
+    /// stops (the finished rows are held in memory meanwhile).
+    pub write_retries: u32,
+    pub write_retry_pause: Duration,
 }
 
 /// Why a sweep could not run.
@@ -57,13 +63,6 @@ pub enum SweepError {
     Locked(#[from] Locked),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("run of point {point} ({what}), replicate {replicate}: {message}")]
-    Run {
-        point: usize,
-        replicate: u32,
-        what: String,
-        message: String,
-    },
 }
 
 /// What a call of [`run_sweep`] did.
@@ -77,6 +76,13 @@ pub struct SweepReport {
     pub done_now: usize,
     /// Part files found damaged, moved to `quarantine/`, whose runs were redone.
     pub quarantined: Vec<String>,
+    /// Runs of this call that failed, with their message (their rows say `failed`).
+    pub failed: Vec<String>,
+    /// Why part files could not be written (a full disk): the sweep stopped early and the
+    /// runs finished since the last commit were lost; resuming redoes them.
+    pub write_error: Option<String>,
+    /// Finished runs that could not be committed because of `write_error`.
+    pub lost_runs: usize,
     /// The stop flag ended the run before every run was done.
     pub interrupted: bool,
     /// Part files written by this call.
@@ -104,44 +110,55 @@ pub fn all_tasks(def: &SweepDef) -> Vec<Task> {
         .collect()
 }
 
-/// Checks the folder's definition against `def`, writing it when the folder is new.
+/// Checks the folder's definition against `def`, claiming the folder when it is new. The
+/// claim is atomic: the text is written under a temporary name and hard-linked into place,
+/// which fails when another process claimed the folder first; then its definition is compared.
 pub fn check_or_write_definition(def: &SweepDef, layout: &Layout) -> Result<(), SweepError> {
     let path = layout.definition();
-    match std::fs::read_to_string(&path) {
-        Ok(existing) => {
-            let found = format!(
-                "{:x}",
-                <sha2::Sha256 as sha2::Digest>::digest(existing.as_bytes())
-            );
-            if found != def.hash {
-                return Err(SweepError::DefinitionMismatch {
-                    folder: layout.root.display().to_string(),
-                    expected: def.hash.clone(),
-                    found,
-                });
-            }
-            Ok(())
-        }
-        Err(_) => {
-            let tmp = tmp_name(&layout.tmp(), &path);
-            store::write_atomic_via(&tmp, &path, |f| {
-                use std::io::Write;
-                f.write_all(def.text.as_bytes())
-                    .map_err(StoreError::io(&path))
-            })?;
-            Ok(())
+    if !path.exists() {
+        let tmp = tmp_name(&layout.tmp(), &path);
+        store::write_atomic_via(&tmp, &tmp.with_extension("claim"), |f| {
+            use std::io::Write;
+            f.write_all(def.text.as_bytes()).map_err(StoreError::io(&path))
+        })?;
+        let claim = tmp.with_extension("claim");
+        let linked = std::fs::hard_link(&claim, &path);
+        let _ = std::fs::remove_file(&claim);
+        match linked {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(StoreError::io(&path)(e).into()),
         }
     }
+    let existing = std::fs::read(&path).map_err(StoreError::io(&path))?;
+    let found = super::definition::text_hash(&existing);
+    if found != def.hash {
+        return Err(SweepError::DefinitionMismatch {
+            folder: layout.root.display().to_string(),
+            expected: def.hash.clone(),
+            found,
+        });
+    }
+    Ok(())
 }
 
-/// Reads every part file, verifying each whole; damaged ones are moved to `quarantine/`
-/// (their runs count as missing). Returns the rows and the names of quarantined files.
+/// What to do with a damaged part file: only `brunel sweep` moves files; reading commands
+/// (merge, plot) report them and leave the folder as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDamage {
+    Quarantine,
+    Report,
+}
+
+/// Every row of the folder's part files and what was found damaged (`path: why`, and where
+/// it was moved). Damaged files' runs count as missing.
 pub fn collect_rows(
     def: &SweepDef,
     layout: &Layout,
+    on_damage: OnDamage,
 ) -> Result<(Vec<Row>, Vec<String>), SweepError> {
     let mut rows = Vec::new();
-    let mut quarantined = Vec::new();
+    let mut damaged = Vec::new();
     for part in layout.part_files()? {
         match read_part(&part) {
             Ok((r, md)) => {
@@ -159,21 +176,20 @@ pub fn collect_rows(
                 }
                 rows.extend(r);
             }
-            Err(e) => {
-                let q = layout.root.join("quarantine");
-                std::fs::create_dir_all(&q).map_err(StoreError::io(&q))?;
-                let dest = q.join(part.file_name().expect("a file"));
-                std::fs::rename(&part, &dest).map_err(StoreError::io(&part))?;
-                eprintln!(
-                    "warning: damaged part file {} ({e}); moved to {} and its runs will be redone",
-                    part.display(),
-                    dest.display()
-                );
-                quarantined.push(part.display().to_string());
+            Err(StoreError::Io { path, error }) if error.kind() != std::io::ErrorKind::UnexpectedEof => {
+                // Not damage: the file could not be read at all (permissions, I/O).
+                return Err(StoreError::Io { path, error }.into());
             }
+            Err(e) => match on_damage {
+                OnDamage::Quarantine => {
+                    let dest = layout.quarantine_file(&part)?;
+                    damaged.push(format!("{e}; moved to {}", dest.display()));
+                }
+                OnDamage::Report => damaged.push(e.to_string()),
+            },
         }
     }
-    Ok((rows, quarantined))
+    Ok((rows, damaged))
 }
 
 fn rfc3339(t: SystemTime) -> String {
@@ -217,8 +233,9 @@ struct PartWriter<'a> {
 }
 
 impl PartWriter<'_> {
-    /// Writes the pending rows (sorted) as the next part file, if there are any.
-    fn flush(&mut self) -> Result<Option<PathBuf>, SweepError> {
+    /// Writes the pending rows (sorted) as the next part file, if there are any. On failure
+    /// the rows stay pending.
+    fn flush(&mut self) -> Result<Option<PathBuf>, StoreError> {
         if self.pending.is_empty() {
             return Ok(None);
         }
@@ -227,7 +244,6 @@ impl PartWriter<'_> {
             self.layout
                 .data()
                 .join(format!("part-{}-{:05}.parquet", self.shard.tag(), self.seq));
-        let mut df = rows_to_frame(&self.pending).map_err(StoreError::pq(&path))?;
         let md = vec![
             (
                 META_KEY.to_string(),
@@ -235,11 +251,36 @@ impl PartWriter<'_> {
             ),
             (HASH_KEY.to_string(), self.def.hash.clone()),
         ];
-        store::write_parquet_via(&tmp_name(&self.layout.tmp(), &path), &path, &mut df, &md)?;
+        write_part(&tmp_name(&self.layout.tmp(), &path), &path, &self.pending, &md)?;
         self.seq += 1;
         self.pending.clear();
         Ok(Some(path))
     }
+}
+
+/// The next free part number of a shard in the folder.
+fn next_seq(layout: &Layout, shard: Shard) -> Result<usize, StoreError> {
+    let prefix = format!("part-{}-", shard.tag());
+    Ok(layout
+        .part_files()?
+        .iter()
+        .filter_map(|p| {
+            p.file_stem()?
+                .to_str()?
+                .strip_prefix(&prefix)?
+                .parse::<usize>()
+                .ok()
+        })
+        .max()
+        .map_or(0, |m| m + 1))
+}
+
+/// What a worker sends back for one run.
+enum Finished {
+    /// The row (of a finished or a failed run) and, for a failure, its message.
+    Row(Row, Option<String>),
+    /// The run's files (kept spikes) could not be written: not the run's fault.
+    WriteFailed(StoreError),
 }
 
 /// Runs the missing runs of `opts.shard` of `def` into `opts.out`.
@@ -252,11 +293,11 @@ pub fn run_sweep(
     let layout = Layout::new(&opts.out);
     layout.create()?;
     check_or_write_definition(def, &layout)?;
-    let _lock = ShardLock::acquire(&layout, &opts.shard.tag())??;
+    let _lock = ShardLock::acquire(&layout, opts.shard.index, opts.shard.count)??;
     layout.clean_stale_tmp();
 
-    let (rows, quarantined) = collect_rows(def, &layout)?;
-    let done: BTreeSet<(u32, u32)> = rows.iter().map(|r| r.key()).collect();
+    let (rows, quarantined) = collect_rows(def, &layout, OnDamage::Quarantine)?;
+    let done: BTreeSet<(u32, u32)> = rows.iter().filter_map(|r| r.key()).collect();
     let mine: Vec<Task> = all_tasks(def)
         .into_iter()
         .enumerate()
@@ -278,106 +319,144 @@ pub fn run_sweep(
         return Ok(report);
     }
 
-    let prefix = format!("part-{}-", opts.shard.tag());
-    let seq = layout
-        .part_files()?
-        .iter()
-        .filter_map(|p| {
-            p.file_stem()?
-                .to_str()?
-                .strip_prefix(&prefix)?
-                .parse::<usize>()
-                .ok()
-        })
-        .max()
-        .map_or(0, |m| m + 1);
-
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build()
-        .expect("thread pool");
-    let (tx, rx) = mpsc::channel::<Result<Row, SweepError>>();
+        .map_err(|e| StoreError::Io {
+            path: opts.out.display().to_string(),
+            error: std::io::Error::other(format!("cannot start {} worker threads: {e}", opts.threads)),
+        })?;
+    let (tx, rx) = mpsc::channel::<Finished>();
     let mut progress = Progress::new(&def.name, todo.len(), opts.progress_every, opts.quiet);
     let mut writer = PartWriter {
         def,
         layout: &layout,
         shard: opts.shard,
         started,
-        seq,
+        seq: next_seq(&layout, opts.shard)?,
         pending: Vec::new(),
     };
-    let mut first_error: Option<SweepError> = None;
-    let failed = AtomicBool::new(false);
-    let layout_ref = &layout;
-    let failed_ref = &failed;
+    // Set when a write fails: no new runs start, the finished ones are kept for a retry.
+    let halt = AtomicBool::new(false);
+    let mut write_error: Option<StoreError> = None;
+    let (layout_ref, halt_ref) = (&layout, &halt);
     std::thread::scope(|scope| {
         let todo_ref = &todo;
         scope.spawn(move || {
             pool.install(|| {
                 todo_ref.par_iter().for_each_with(tx, |tx, t| {
-                    if stop.load(Ordering::SeqCst) || failed_ref.load(Ordering::SeqCst) {
+                    if stop.load(Ordering::SeqCst) || halt_ref.load(Ordering::SeqCst) {
                         return;
                     }
-                    let _ = tx.send(run_task(def, layout_ref, *t));
+                    let _ = tx.send(run_guarded(def, layout_ref, *t));
                 });
             });
         });
         let mut last_flush = Instant::now();
         for msg in rx {
             match msg {
-                Ok(row) => {
+                Finished::Row(row, failure) => {
+                    if let Some(m) = failure {
+                        progress.warn(&m);
+                        report.failed.push(m);
+                    }
                     writer.pending.push(row);
                     report.done_now += 1;
                     progress.inc();
                 }
-                Err(e) => {
-                    failed.store(true, Ordering::SeqCst);
-                    first_error.get_or_insert(e);
+                Finished::WriteFailed(e) => {
+                    halt.store(true, Ordering::SeqCst);
+                    write_error.get_or_insert(e);
                 }
             }
-            if last_flush.elapsed() >= opts.flush_every {
-                // A failed write stops new runs; the rows stay pending for the last attempt.
-                match writer.flush() {
-                    Ok(Some(p)) => report.parts_written.push(p),
-                    Ok(None) => {}
-                    Err(e) => {
-                        failed.store(true, Ordering::SeqCst);
-                        first_error.get_or_insert(e);
-                    }
+            if write_error.is_none() && last_flush.elapsed() >= opts.flush_every {
+                if let Err(e) = writer.flush() {
+                    progress.warn(&format!("{e}; no new runs start, finished runs are kept in memory"));
+                    halt.store(true, Ordering::SeqCst);
+                    write_error = Some(e);
                 }
                 last_flush = Instant::now();
             }
         }
     });
-    match writer.flush() {
-        Ok(Some(p)) => report.parts_written.push(p),
-        Ok(None) => {}
-        Err(e) => {
-            first_error.get_or_insert(e);
+    progress.finish();
+    // Commit what is pending; after a failed write, retry a few times (space may be freed).
+    let mut attempt = 0;
+    loop {
+        match writer.flush() {
+            Ok(Some(p)) => {
+                report.parts_written.push(p);
+                break;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                if attempt >= opts.write_retries {
+                    write_error = Some(e);
+                    break;
+                }
+                attempt += 1;
+                progress.warn(&format!(
+                    "{e}; {} finished runs are held in memory; retry {attempt} of {} in {:.0} s",
+                    writer.pending.len(),
+                    opts.write_retries,
+                    opts.write_retry_pause.as_secs_f64()
+                ));
+                std::thread::sleep(opts.write_retry_pause);
+                write_error = Some(e);
+            }
         }
     }
-    progress.finish();
-    if let Some(e) = first_error {
-        return Err(e);
+    if let Some(e) = write_error {
+        report.done_now -= writer.pending.len();
+        report.lost_runs = writer.pending.len();
+        report.write_error = Some(e.to_string());
     }
     report.interrupted = report.done_before + report.done_now < report.shard_runs;
     Ok(report)
 }
 
-/// One run: simulate, keep spikes if asked, build the row.
-fn run_task(def: &SweepDef, layout: &Layout, t: Task) -> Result<Row, SweepError> {
-    let params = def.params_at(t.point);
-    let fail = |message: String| SweepError::Run {
-        point: t.point,
-        replicate: t.replicate,
-        what: def.describe(t.point),
-        message,
+/// Runs one task, turning an error or a panic of the run into a failed row.
+fn run_guarded(def: &SweepDef, layout: &Layout, t: Task) -> Finished {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_task(def, layout, t)));
+    let message = match outcome {
+        Ok(Ok(row)) => return Finished::Row(row, None),
+        Ok(Err(TaskError::Write(e))) => return Finished::WriteFailed(e),
+        Ok(Err(TaskError::Run(m))) => m,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            format!("internal error (panic): {what}")
+        }
     };
+    let message = format!(
+        "run of point {} ({}), replicate {} failed: {message}",
+        t.point,
+        def.describe(t.point),
+        t.replicate
+    );
+    let row = build_row(def, t.point, t.replicate, t.seed, RunResult::Failed(&message));
+    Finished::Row(row, Some(message))
+}
+
+/// Why a task produced no row of its own.
+enum TaskError {
+    /// The run itself failed: recorded as a failed row.
+    Run(String),
+    /// Its kept spikes could not be written: the sweep stops, the run is redone on resume.
+    Write(StoreError),
+}
+
+/// One run: simulate, keep spikes if asked, build the row.
+fn run_task(def: &SweepDef, layout: &Layout, t: Task) -> Result<Row, TaskError> {
+    let params = def.params_at(t.point);
     let o = run::run(def.model, &params, t.seed, &def.analysis, &def.classifier)
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(|e| TaskError::Run(e.to_string()))?;
     if def.keeps_spikes(t.point) {
         let path = layout.spikes_of(t.point, t.replicate);
-        let mut df = store::spikes_frame(&o.recording).map_err(|e| fail(e.to_string()))?;
+        let mut df = store::spikes_frame(&o.recording).map_err(|e| TaskError::Run(e.to_string()))?;
         let md = vec![
             ("brunel_point".to_string(), t.point.to_string()),
             ("brunel_replicate".to_string(), t.replicate.to_string()),
@@ -402,7 +481,8 @@ fn run_task(def: &SweepDef, layout: &Layout, t: Task) -> Result<Row, SweepError>
             ),
             (HASH_KEY.to_string(), def.hash.clone()),
         ];
-        store::write_parquet_via(&tmp_name(&layout.tmp(), &path), &path, &mut df, &md)?;
+        store::write_parquet_via(&tmp_name(&layout.tmp(), &path), &path, &mut df, &md)
+            .map_err(TaskError::Write)?;
     }
-    Ok(build_row(def, t.point, t.replicate, t.seed, &o))
+    Ok(build_row(def, t.point, t.replicate, t.seed, RunResult::Done(&o)))
 }

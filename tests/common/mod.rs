@@ -48,7 +48,7 @@ pub fn small_sweep(
 pub fn rows(dir: &Path) -> Vec<brunel::store::results::Row> {
     let def = brunel::sweep::merge::folder_definition(dir).unwrap();
     let layout = brunel::store::layout::Layout::new(dir);
-    let (rows, _missing) = brunel::sweep::merge::gather(&def, &layout).unwrap();
+    let rows = brunel::sweep::merge::gather(&def, &layout).unwrap().rows;
     rows.into_iter().map(|r| r.without_timings()).collect()
 }
 
