@@ -30,7 +30,8 @@ df.select("g", "eta", "replicate", "rate_hz", "cv_isi", "chi", "regime", "theory
 # cells out as eta × g grids. Every panel uses the same ascending `gs` and `etas`.
 
 # %%
-codes = {"quiescent": 0, "SR": 1, "AI": 2, "SI-fast": 3, "SI-slow": 4, "unclassified": 5}
+# "failed": the run errored (its `error` column says why; its measures are NaN, drawn blank).
+codes = {"quiescent": 0, "SR": 1, "AI": 2, "SI-fast": 3, "SI-slow": 4, "unclassified": 5, "failed": 6}
 gs = sorted(df["g"].unique().to_list())
 etas = sorted(df["eta"].unique().to_list())
 

@@ -174,7 +174,7 @@ fn damaged_part_files_are_detected_reported_and_their_runs_redone() {
         err.contains("damaged part file") && err.contains("quarantine"),
         "{err}"
     );
-    assert!(d.join("a/quarantine/part-garbage.parquet").exists());
+    assert!(d.join("a/quarantine/part-garbage.parquet.1").exists());
     assert_eq!(rows(&d.join("a")), reference);
     assert_eq!(part_keys(&d.join("a")).len(), 4);
     std::fs::remove_dir_all(&d).unwrap();

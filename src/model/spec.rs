@@ -354,9 +354,10 @@ impl NetworkSpec {
             .sum()
     }
 
-    /// Peak memory of building and running the network, in bytes, excluding the spike record:
-    /// ~24 bytes per synapse while building (targets, per-synapse weights/delays, the sort by
-    /// source), a ring buffer of the longest delay per neuron, ~100 bytes of state per neuron.
+    /// Peak memory of building and running the network, in bytes, excluding the spike record
+    /// (bounded while running, see `engine::run_bounded`): ~24 bytes per synapse while
+    /// building (targets, per-synapse weights/delays, the sort by source), a ring buffer of the
+    /// longest delay per neuron, ~100 bytes of state per neuron, 24 bytes per step of analysis.
     pub fn memory_estimate_bytes(&self) -> f64 {
         let neurons: f64 = self.populations.iter().map(|p| p.size as f64).sum();
         let max_delay_ms = self
@@ -368,7 +369,9 @@ impl NetworkSpec {
             })
             .fold(self.dt_ms, f64::max);
         let ring_depth = max_delay_ms / self.dt_ms + 2.0;
-        24.0 * self.synapse_count() + 4.0 * ring_depth * neurons + 100.0 * neurons
+        // The analysis holds a few arrays of one value per step (population counts, rates).
+        let per_step = 24.0 * (self.duration_ms / self.dt_ms);
+        24.0 * self.synapse_count() + 4.0 * ring_depth * neurons + 100.0 * neurons + per_step
     }
 }
 

@@ -127,26 +127,61 @@ pub fn write_parquet_via(
     write_atomic_via(tmp, path, |f| f.write_all(&bytes).map_err(StoreError::io(path)))
 }
 
+/// Reading sections in progress whose panics are expected and reported as errors.
+static QUIET_PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Runs a read of file contents, turning a panic inside the Parquet decoder (polars asserts
+/// on some corrupt pages instead of returning an error) into a [`StoreError::Damaged`] naming
+/// the file. The panic message is not printed: it is part of the error.
+fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    use std::sync::atomic::Ordering;
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if QUIET_PANICS.load(Ordering::SeqCst) == 0 {
+                default(info);
+            }
+        }));
+    });
+    QUIET_PANICS.fetch_add(1, Ordering::SeqCst);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    QUIET_PANICS.fetch_sub(1, Ordering::SeqCst);
+    result.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the Parquet decoder failed".into());
+        Err(StoreError::Damaged {
+            path: path.display().to_string(),
+            message: format!("cannot be decoded ({what})"),
+        })
+    })
+}
+
 /// Reads a whole Parquet file.
 pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
     let f = File::open(path).map_err(StoreError::io(path))?;
-    ParquetReader::new(f).finish().map_err(StoreError::pq(path))
+    guarded(path, || ParquetReader::new(f).finish().map_err(StoreError::pq(path)))
 }
 
 /// The key-value metadata of a Parquet file; fails on a truncated or foreign file.
 pub fn read_metadata(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
     let f = File::open(path).map_err(StoreError::io(path))?;
-    let mut reader = ParquetReader::new(f);
-    let md = reader.get_metadata().map_err(StoreError::pq(path))?;
-    Ok(md
-        .key_value_metadata()
-        .as_ref()
-        .map(|kv| {
-            kv.iter()
-                .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
-                .collect()
-        })
-        .unwrap_or_default())
+    guarded(path, || {
+        let mut reader = ParquetReader::new(f);
+        let md = reader.get_metadata().map_err(StoreError::pq(path))?;
+        Ok(md
+            .key_value_metadata()
+            .as_ref()
+            .map(|kv| {
+                kv.iter()
+                    .map(|k| (k.key.clone(), k.value.clone().unwrap_or_default()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    })
 }
 
 /// Spike trains as a table: population (string), neuron (u32, index within the population),

@@ -78,7 +78,7 @@ impl Row {
 }
 
 /// Metadata key of a part file's checksum: SHA-256 over its rows (names, types, value bits)
-/// and every other metadata pair, so a flipped bit anywhere in the data or the provenance is
+/// and every other `brunel_*` metadata pair, so a flipped bit anywhere in the data or the provenance is
 /// found on resume and merge.
 pub const CHECKSUM_KEY: &str = "brunel_rows_sha256";
 
@@ -90,7 +90,11 @@ pub fn rows_digest(rows: &[Row], metadata: &[(String, String)]) -> String {
         h.update((b.len() as u64).to_le_bytes());
         h.update(b);
     };
-    let mut md: Vec<&(String, String)> = metadata.iter().filter(|(k, _)| k != CHECKSUM_KEY).collect();
+    // Only brunel's own keys: the Parquet writer adds its own (the Arrow schema).
+    let mut md: Vec<&(String, String)> = metadata
+        .iter()
+        .filter(|(k, _)| k.starts_with("brunel_") && k != CHECKSUM_KEY)
+        .collect();
     md.sort();
     for (k, v) in md {
         field(k.as_bytes());
@@ -263,6 +267,41 @@ pub fn read_part(path: &Path) -> Result<(Vec<Row>, Vec<(String, String)>), Store
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn part_files_verify_their_checksum_and_catch_changed_bytes() {
+        let dir = std::env::temp_dir().join(format!("brunel-part-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let rows: Vec<Row> = (0..20u32)
+            .map(|p| Row {
+                cells: vec![
+                    ("point".into(), Value::U32(p)),
+                    ("replicate".into(), Value::U32(0)),
+                    ("x".into(), Value::F64(if p % 3 == 0 { f64::NAN } else { p as f64 * 0.1 })),
+                    ("regime".into(), Value::Str("AI".into())),
+                ],
+            })
+            .collect();
+        let path = dir.join("p.parquet");
+        let md = vec![("brunel_sweep".to_string(), "{}".to_string())];
+        write_part(&dir.join("p.tmp"), &path, &rows, &md).unwrap();
+        let (back, _) = read_part(&path).unwrap();
+        assert!(back.iter().zip(&rows).all(|(a, b)| a.same_bits(b)));
+        // Every single-bit flip is either unreadable or caught by the checksum.
+        let bytes = std::fs::read(&path).unwrap();
+        for k in (0..bytes.len() * 8).step_by(7) {
+            let mut b = bytes.clone();
+            b[k / 8] ^= 1 << (k % 8);
+            std::fs::write(&path, &b).unwrap();
+            if let Ok((r, _)) = read_part(&path) {
+                assert!(
+                    r.iter().zip(&rows).all(|(a, b)| a.same_bits(b)) && r.len() == rows.len(),
+                    "bit {k} changed the rows yet passed"
+                );
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn rows_round_trip_through_a_frame() {

@@ -608,6 +608,7 @@ impl SweepDef {
             source: source.to_string(),
         };
         def.check_plot_columns(text, source)?;
+        def.check_settings(text, source)?;
         // Every point must make a valid network: check them all before anything runs.
         for p in 0..def.n_points() {
             let params = def.params_at(p);
@@ -641,6 +642,42 @@ impl SweepDef {
             message: format!("cannot read: {e}"),
         })?;
         SweepDef::parse_with(&text, &path.display().to_string(), limits)
+    }
+
+    /// `[analysis]` and `[classifier]` values must be finite; bins and segments positive.
+    fn check_settings(&self, text: &str, source: &str) -> Result<(), DefinitionError> {
+        let a = &self.analysis;
+        let c = &self.classifier;
+        let checks: [(&str, &str, f64, bool); 12] = [
+            ("analysis", "fano_bin_ms", a.fano_bin_ms, true),
+            ("analysis", "fano_slow_bin_ms", a.fano_slow_bin_ms, true),
+            ("analysis", "welch_segment_ms", a.welch_segment_ms, true),
+            ("analysis", "spectrum_min_hz", a.spectrum_min_hz, false),
+            ("classifier", "quiescent_max_hz", c.quiescent_max_hz, false),
+            ("classifier", "sr_max_cv", c.sr_max_cv, false),
+            ("classifier", "sr_min_hz", c.sr_min_hz, false),
+            ("classifier", "si_min_fano", c.si_min_fano, false),
+            ("classifier", "si_slow_min_fano", c.si_slow_min_fano, false),
+            ("classifier", "si_fast_min_hz", c.si_fast_min_hz, false),
+            ("classifier", "ai_min_cv", c.ai_min_cv, false),
+            ("analysis", "cv_min_spikes", a.cv_min_spikes as f64, false),
+        ];
+        for (table, key, v, positive) in checks {
+            let ok = v.is_finite() && v >= 0.0 && v <= 1e9 && (!positive || v > 0.0);
+            if !ok {
+                let line = text.find(key).map_or(1, |o| line_of(text, o));
+                return Err(DefinitionError {
+                    file: source.into(),
+                    line,
+                    field: format!("{table}.{key}"),
+                    message: format!(
+                        "{v}: expected a finite number {} 1e9",
+                        if positive { "in (0," } else { "in [0," }
+                    ) + "]",
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Every heatmap column must be a numeric column of this sweep's rows.

@@ -89,7 +89,7 @@ meta = pl.read_parquet_metadata(str(sorted(data.glob("*.parquet"))[0]))
 check("brunel_sweep" in meta, "polars cannot see the metadata")
 
 # The notebook example's figure: its grids must be the rows' values at every (g, eta).
-REGIMES = ["quiescent", "SR", "AI", "SI-fast", "SI-slow", "unclassified"]
+REGIMES = ["quiescent", "SR", "AI", "SI-fast", "SI-slow", "unclassified", "failed"]  # the example's order
 example = Path(__file__).resolve().parents[2] / "examples" / "phase_diagram.py"
 run = subprocess.run([sys.executable, str(example), str(root)], capture_output=True, text=True,
                      env={**os.environ, "MPLBACKEND": "Agg"})
