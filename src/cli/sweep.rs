@@ -4,7 +4,8 @@ use crate::store::layout::Layout;
 use crate::sweep::definition::{Limits, SweepDef, DEFAULT_MAX_RUNS};
 use crate::sweep::merge::{folder_definition_with, gather, merge, Gathered};
 use crate::sweep::report::{draw_all, regime_table};
-use crate::sweep::{run_sweep, Shard, SweepOptions};
+use crate::sweep::runner::prepare;
+use crate::sweep::{Shard, SweepOptions};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -140,8 +141,9 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         write_retry_pause: Duration::from_secs(10),
     };
     let stop = stop_flag()?;
+    let prepared = prepare(&def, &opts)?;
     eprintln!(
-        "sweep {} ({}): {} points × {} replicates = {} runs{}; {} threads; results in {}",
+        "sweep {} ({}): {} points × {} replicates = {} runs{}, {} to do; {} threads; results in {}",
         def.name,
         def.source,
         def.n_points(),
@@ -152,10 +154,11 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         } else {
             String::new()
         },
+        prepared.todo(),
         threads,
         out.display()
     );
-    let report = run_sweep(&def, &opts, &stop)?;
+    let report = prepared.run(&stop)?;
     for q in &report.quarantined {
         eprintln!("warning: damaged part file {q}; its runs were redone");
     }

@@ -609,18 +609,25 @@ impl SweepDef {
         };
         def.check_plot_columns(text, source)?;
         def.check_settings(text, source)?;
-        // Every point must make a valid network: check them all before anything runs.
+        // Every point must make a valid network: check them all before anything runs. An
+        // error points at the first [[axis]] or [[point]] table.
+        let points_line = raw
+            .axis
+            .first()
+            .map(|a| a.span().start)
+            .or_else(|| raw.point.first().map(|p| p.span().start))
+            .map_or(1, |o| line_of(text, o));
         for p in 0..def.n_points() {
             let params = def.params_at(p);
             let spec = def.model.spec(&params).map_err(|e| DefinitionError {
                 file: source.into(),
-                line: 1,
+                line: points_line,
                 field: format!("point {}", def.describe(p)),
                 message: e.to_string(),
             })?;
             spec.validate().map_err(|e| DefinitionError {
                 file: source.into(),
-                line: 1,
+                line: points_line,
                 field: format!("point {}", def.describe(p)),
                 message: e.to_string(),
             })?;

@@ -283,17 +283,34 @@ enum Finished {
     WriteFailed(StoreError),
 }
 
-/// Runs the missing runs of `opts.shard` of `def` into `opts.out`.
-pub fn run_sweep(
-    def: &SweepDef,
-    opts: &SweepOptions,
-    stop: &AtomicBool,
-) -> Result<SweepReport, SweepError> {
+/// A results folder claimed for one shard of a sweep: its definition checked (or written),
+/// its shard locked, its part files read. Nothing has run yet.
+pub struct Prepared<'a> {
+    def: &'a SweepDef,
+    opts: &'a SweepOptions,
+    layout: Layout,
+    _lock: ShardLock,
+    started: SystemTime,
+    todo: Vec<Task>,
+    report: SweepReport,
+}
+
+impl Prepared<'_> {
+    /// Runs of this shard still to do.
+    pub fn todo(&self) -> usize {
+        self.todo.len()
+    }
+}
+
+/// Claims `opts.out` for `opts.shard` of `def`: creates the folder, checks or writes the
+/// definition, takes the shard lock, verifies the part files already there (damaged ones
+/// move to `quarantine/`) and lists the runs still to do.
+pub fn prepare<'a>(def: &'a SweepDef, opts: &'a SweepOptions) -> Result<Prepared<'a>, SweepError> {
     let started = SystemTime::now();
     let layout = Layout::new(&opts.out);
     layout.create()?;
     check_or_write_definition(def, &layout)?;
-    let _lock = ShardLock::acquire(&layout, opts.shard.index, opts.shard.count)??;
+    let lock = ShardLock::acquire(&layout, opts.shard.index, opts.shard.count)??;
     layout.clean_stale_tmp();
 
     let (rows, quarantined) = collect_rows(def, &layout, OnDamage::Quarantine)?;
@@ -309,16 +326,62 @@ pub fn run_sweep(
         .copied()
         .filter(|t| !done.contains(&(t.point as u32, t.replicate)))
         .collect();
-    let mut report = SweepReport {
+    let report = SweepReport {
         shard_runs: mine.len(),
         done_before: mine.len() - todo.len(),
         quarantined,
         ..Default::default()
     };
+    Ok(Prepared {
+        def,
+        opts,
+        layout,
+        _lock: lock,
+        started,
+        todo,
+        report,
+    })
+}
+
+/// Runs the missing runs of `opts.shard` of `def` into `opts.out` ([`prepare`], then
+/// [`Prepared::run`]).
+pub fn run_sweep(
+    def: &SweepDef,
+    opts: &SweepOptions,
+    stop: &AtomicBool,
+) -> Result<SweepReport, SweepError> {
+    prepare(def, opts)?.run(stop)
+}
+
+impl Prepared<'_> {
+    /// Runs the remaining runs in parallel until done, stopped by `stop`, or halted by a
+    /// write that keeps failing.
+    pub fn run(self, stop: &AtomicBool) -> Result<SweepReport, SweepError> {
+        let Prepared {
+            def,
+            opts,
+            layout,
+            _lock,
+            started,
+            todo,
+            report,
+        } = self;
+        run_todo(def, opts, &layout, started, todo, report, stop)
+    }
+}
+
+fn run_todo(
+    def: &SweepDef,
+    opts: &SweepOptions,
+    layout: &Layout,
+    started: SystemTime,
+    todo: Vec<Task>,
+    mut report: SweepReport,
+    stop: &AtomicBool,
+) -> Result<SweepReport, SweepError> {
     if todo.is_empty() {
         return Ok(report);
     }
-
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads.max(1))
         .build()
@@ -330,16 +393,16 @@ pub fn run_sweep(
     let mut progress = Progress::new(&def.name, todo.len(), opts.progress_every, opts.quiet);
     let mut writer = PartWriter {
         def,
-        layout: &layout,
+        layout,
         shard: opts.shard,
         started,
-        seq: next_seq(&layout, opts.shard)?,
+        seq: next_seq(layout, opts.shard)?,
         pending: Vec::new(),
     };
     // Set when a write fails: no new runs start, the finished ones are kept for a retry.
     let halt = AtomicBool::new(false);
     let mut write_error: Option<StoreError> = None;
-    let (layout_ref, halt_ref) = (&layout, &halt);
+    let (layout_ref, halt_ref) = (layout, &halt);
     std::thread::scope(|scope| {
         let todo_ref = &todo;
         scope.spawn(move || {
