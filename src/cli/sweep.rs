@@ -71,6 +71,12 @@ pub struct SweepArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Retries of a part-file write that failed (a full disk) before the sweep stops.
+    #[arg(long, default_value_t = 3, hide = true)]
+    pub write_retries: u32,
+    /// Seconds between those retries.
+    #[arg(long, default_value_t = 10.0, hide = true)]
+    pub write_retry_pause_s: f64,
 }
 
 fn load(file: &Option<PathBuf>, limits: &Limits) -> anyhow::Result<SweepDef> {
@@ -137,8 +143,12 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         flush_every: Duration::from_secs_f64(a.flush_every_s),
         progress_every: Duration::from_secs_f64(a.progress_every_s.max(0.1)),
         quiet: a.quiet,
-        write_retries: 3,
-        write_retry_pause: Duration::from_secs(10),
+        write_retries: a.write_retries.min(1000),
+        write_retry_pause: Duration::from_secs_f64(if a.write_retry_pause_s.is_finite() {
+            a.write_retry_pause_s.clamp(0.0, 3600.0)
+        } else {
+            10.0
+        }),
     };
     let stop = stop_flag()?;
     let prepared = prepare(&def, &opts)?;

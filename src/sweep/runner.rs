@@ -478,9 +478,37 @@ fn run_todo(
     Ok(report)
 }
 
+/// Fault injection for tests: `BRUNEL_FAULT_RUNS="3,5!"` makes every run of point 3 fail with
+/// an error and every run of point 5 panic, so tests can show that a failed run is recorded
+/// and costs no other run. Unset in normal use.
+fn injected_fault(point: usize) -> Option<bool> {
+    static FAULTS: std::sync::OnceLock<Vec<(usize, bool)>> = std::sync::OnceLock::new();
+    FAULTS
+        .get_or_init(|| {
+            std::env::var("BRUNEL_FAULT_RUNS")
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|p| {
+                    let p = p.trim();
+                    let panic = p.ends_with('!');
+                    Some((p.trim_end_matches('!').parse().ok()?, panic))
+                })
+                .collect()
+        })
+        .iter()
+        .find(|(p, _)| *p == point)
+        .map(|(_, panic)| *panic)
+}
+
 /// Runs one task, turning an error or a panic of the run into a failed row.
 fn run_guarded(def: &SweepDef, layout: &Layout, t: Task) -> Finished {
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_task(def, layout, t)));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        match injected_fault(t.point) {
+            Some(true) => panic!("injected panic (BRUNEL_FAULT_RUNS)"),
+            Some(false) => Err(TaskError::Run("injected failure (BRUNEL_FAULT_RUNS)".into())),
+            None => run_task(def, layout, t),
+        }
+    }));
     let message = match outcome {
         Ok(Ok(row)) => return Finished::Row(row, None),
         Ok(Err(TaskError::Write(e))) => return Finished::WriteFailed(e),

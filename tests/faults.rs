@@ -1,0 +1,333 @@
+//! Faults during real work (issue 9): failed and panicking runs, a full disk, flipped bits,
+//! quarantine, two definitions or overlapping shards racing for one folder, byte copies of
+//! part files, figures of columns that are NaN everywhere, and a stop while drawing. Each
+//! test runs the real binary in a scratch folder and checks that nothing is lost or wrong.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn spawn(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Child {
+    let mut c = Command::new(bin());
+    c.args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.spawn().unwrap()
+}
+
+/// Waits for a child at most `limit_s` seconds; a child still running then is killed and the
+/// test fails (a hang).
+fn finish(mut child: Child, limit_s: u64, what: &str) -> Output {
+    let t0 = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if t0.elapsed() > Duration::from_secs(limit_s) {
+            let _ = child.kill();
+            panic!("{what}: still running after {limit_s} s (a hang)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn run_env(args: &[&str], cwd: &Path, env: &[(&str, &str)], limit_s: u64) -> Output {
+    finish(spawn(args, cwd, env), limit_s, &args.join(" "))
+}
+
+fn part_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir.join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn tutorial_sweep(name: &str, plots: &str) -> String {
+    format!("name = \"{name}\"\nmodel = \"tutorial\"\nseed = 7\nreplicates = 1\nduration_ms = 300\n[[axis]]\nparam = \"ext_rate_hz\"\nvalues = [0, 50, 100]\n{plots}")
+}
+
+#[test]
+fn columns_that_are_nan_everywhere_are_drawn_without_hanging() {
+    // The issue's reproduction: χ and the mean-field rate are NaN for every tutorial row.
+    let d = scratch("nanplot");
+    std::fs::write(d.join("x.toml"), tutorial_sweep("x", "[plots]\nheatmaps = [\"chi\", \"theory_rate_hz\", \"rate_hz\"]\n")).unwrap();
+    std::fs::write(d.join("y.toml"), tutorial_sweep("y", "")).unwrap();
+    for (def, out) in [("x.toml", "out-x"), ("y.toml", "out-y")] {
+        let o = run_env(&["sweep", def, "--out", out], &d, &[], 120);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(d.join(out).join("plots/curve_chi.png").exists());
+        let o = run_env(&["plot", out], &d, &[], 60);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let o = run_env(&["merge", out], &d, &[], 60);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // A Brunel grid without voltage samples: χ is NaN on a heatmap.
+    let mut def = small_sweep("z", 2, 2, 1, 300.0, 400).replace("v_sample_n = 50", "v_sample_n = 0");
+    def.push_str("[plots]\nheatmaps = [\"chi\", \"rate_hz\"]\n");
+    std::fs::write(d.join("z.toml"), def).unwrap();
+    let o = run_env(&["sweep", "z.toml", "--out", "out-z"], &d, &[], 120);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("out-z/plots/heatmap_chi.png").exists());
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_stop_while_drawing_ends_between_figures() {
+    let d = scratch("drawstop");
+    std::fs::write(d.join("x.toml"), tutorial_sweep("x", "")).unwrap();
+    let o = run_env(&["sweep", "x.toml", "--out", "out", "--no-plots"], &d, &[], 120);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = d.join("out");
+    let def = brunel::sweep::merge::folder_definition(&dir).unwrap();
+    let layout = brunel::store::layout::Layout::new(&dir);
+    let rows = brunel::sweep::merge::gather(&def, &layout).unwrap().rows;
+    let asked = std::cell::Cell::new(0);
+    let stop_after_two = || {
+        asked.set(asked.get() + 1);
+        asked.get() > 2
+    };
+    let e = brunel::sweep::report::draw_all(&def, &layout, &rows, &stop_after_two).unwrap_err();
+    let stopped = e.downcast_ref::<brunel::sweep::report::DrawingStopped>().expect("DrawingStopped");
+    assert_eq!(stopped.drawn, 2);
+    assert!(e.to_string().contains("brunel plot"), "{e}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_failed_or_panicking_run_is_recorded_and_costs_no_other_run() {
+    let d = scratch("failrun");
+    std::fs::write(d.join("s.toml"), small_sweep("f", 2, 3, 2, 300.0, 400)).unwrap();
+    let o = run_env(&["sweep", "s.toml", "--out", "ref", "--no-plots"], &d, &[], 120);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Point 1 fails with an error, point 4 panics; the other 4 points × 2 replicates finish.
+    let o = run_env(&["sweep", "s.toml", "--out", "a", "--no-plots"], &d, &[("BRUNEL_FAULT_RUNS", "1,4!")], 120);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("4 run(s) failed") && err.contains("injected"), "{err}");
+    let reference = rows(&d.join("ref"));
+    let got = rows(&d.join("a"));
+    assert_eq!(got.len(), reference.len(), "every run has a row");
+    for (g, r) in got.iter().zip(&reference) {
+        let point = match g.get("point") {
+            Some(brunel::store::results::Value::U32(p)) => *p,
+            other => panic!("point {other:?}"),
+        };
+        let regime = g.get("regime").cloned();
+        let error = match g.get("error") {
+            Some(brunel::store::results::Value::Str(s)) => s.clone(),
+            other => panic!("error column {other:?}"),
+        };
+        if point == 1 || point == 4 {
+            assert_eq!(regime, Some(brunel::store::results::Value::Str("failed".into())));
+            assert!(error.contains("injected"), "{error}");
+            let what = if point == 4 { "panic" } else { "failure" };
+            assert!(error.contains(what), "{error}");
+        } else {
+            assert!(g.same_bits(r), "point {point} differs from the undisturbed run");
+            assert!(error.is_empty());
+        }
+    }
+    // The table marks the failed cells, resume does not redo them, merge writes all rows.
+    assert!(String::from_utf8_lossy(&o.stdout).contains('×'));
+    let o = run_env(&["sweep", "s.toml", "--out", "a", "--no-plots"], &d, &[], 60);
+    assert!(stderr(&o).contains("0 runs done now, 12 were already complete"), "{}", stderr(&o));
+    let o = run_env(&["merge", "a", "--no-plots"], &d, &[], 60);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// A small tmpfs mounted for a test, unmounted on drop. Tests run as root here and in CI.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &Path, size: &str) -> SmallDisk {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "cannot mount a tmpfs at {} (the disk-full test needs root)", at.display());
+        SmallDisk(at.to_path_buf())
+    }
+    fn resize(&self, size: &str) {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_stops_cleanly_says_so_and_the_sweep_resumes_to_the_same_rows() {
+    let d = scratch("diskfull");
+    // Every point keeps its spike trains, so the disk fills up part-way.
+    let def = small_sweep("full", 3, 4, 1, 400.0, 800).replace("[[keep_spikes]]\ng = 4\neta = 1\n", "[[keep_spikes]]\n");
+    std::fs::write(d.join("s.toml"), &def).unwrap();
+    let o = run_env(&["sweep", "s.toml", "--out", "ref", "--no-plots"], &d, &[], 300);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let disk = SmallDisk::mount(&d.join("disk"), "160k");
+    let out = disk.0.join("r");
+    let out_s = out.to_str().unwrap();
+    let o = run_env(
+        &["sweep", "s.toml", "--out", out_s, "--no-plots", "--flush-every-s", "0.01", "--write-retries", "1", "--write-retry-pause-s", "0.1"],
+        &d,
+        &[],
+        300,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert!(err.contains("disk is full") && err.contains("ENOSPC"), "{err}");
+    assert!(err.contains("resume with: brunel sweep s.toml --out"), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("thrift"), "{err}");
+    // Whatever was committed is sound: every part file reads and matches the reference.
+    let reference = rows(&d.join("ref"));
+    let committed = rows(&out);
+    assert!(committed.len() < reference.len(), "the disk was meant to fill up");
+    for r in &committed {
+        assert!(reference.iter().any(|x| x.same_bits(r)), "a committed row differs");
+    }
+    // More space, the same command: complete and identical.
+    disk.resize("64m");
+    let o = run_env(&["sweep", "s.toml", "--out", out_s, "--no-plots"], &d, &[], 300);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let resumed = rows(&out);
+    assert_eq!(resumed.len(), reference.len());
+    assert!(resumed.iter().zip(&reference).all(|(a, b)| a.same_bits(b)));
+    drop(disk);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn flipped_bits_are_caught_reported_by_merge_and_repaired_by_sweep() {
+    let d = scratch("bitflip");
+    std::fs::write(d.join("s.toml"), small_sweep("b", 2, 2, 2, 300.0, 400)).unwrap();
+    let o = run_env(&["sweep", "s.toml", "--out", "a", "--no-plots", "--flush-every-s", "0.01", "--threads", "1"], &d, &[], 120);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let reference = rows(&d.join("a"));
+    let parts = part_files(&d.join("a"));
+    let original = std::fs::read(&parts[0]).unwrap();
+    // 40 single-bit flips spread over the file: each one is caught or harmless.
+    let mut caught = 0;
+    for k in 0..40 {
+        let bit = (k * 7919 + 13) % (original.len() * 8);
+        let mut b = original.clone();
+        b[bit / 8] ^= 1 << (bit % 8);
+        std::fs::write(&parts[0], &b).unwrap();
+        let o = run_env(&["merge", "a", "--no-plots"], &d, &[], 60);
+        if o.status.success() {
+            assert!(rows(&d.join("a")).iter().zip(&reference).all(|(x, y)| x.same_bits(y)), "bit {bit} changed the merged rows");
+        } else {
+            let err = stderr(&o);
+            assert!(err.contains("damaged") && !err.contains("panicked"), "bit {bit}: {err}");
+            assert!(parts[0].exists(), "merge must leave the damaged file in place");
+            caught += 1;
+        }
+    }
+    // Flips in padding, statistics or the Arrow schema copy change no row; the rest are caught.
+    assert!(caught >= 10, "only {caught} of 40 flips were caught");
+    // Damaged twice: two distinct quarantined copies; the runs are redone, identical.
+    for round in 1..=2 {
+        let mut b = original.clone();
+        let at = b.len() / 2 + round;
+        b[at] ^= 0x10;
+        std::fs::write(&parts[0], &b).unwrap();
+        let o = run_env(&["sweep", "s.toml", "--out", "a", "--no-plots"], &d, &[], 120);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stderr(&o).contains("quarantine"), "{}", stderr(&o));
+        assert!(rows(&d.join("a")).iter().zip(&reference).all(|(x, y)| x.same_bits(y)));
+        // Put the damaged part back under its name for the second round.
+        let fresh = part_files(&d.join("a"));
+        assert!(!fresh.contains(&parts[0]));
+        std::fs::write(&parts[0], &original).unwrap();
+        for f in fresh {
+            std::fs::remove_file(f).unwrap();
+        }
+    }
+    let quarantined = std::fs::read_dir(d.join("a/quarantine")).unwrap().count();
+    assert_eq!(quarantined, 2, "each damaged copy is kept");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_byte_copy_of_a_part_file_with_nan_cells_is_not_a_conflict() {
+    let d = scratch("nancopy");
+    std::fs::write(d.join("t.toml"), tutorial_sweep("t", "")).unwrap();
+    let o = run_env(&["sweep", "t.toml", "--out", "a", "--no-plots"], &d, &[], 120);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = &part_files(&d.join("a"))[0];
+    std::fs::copy(p, d.join("a/data/part-copy.parquet")).unwrap();
+    let o = run_env(&["merge", "a", "--no-plots"], &d, &[], 60);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_env(&["sweep", "t.toml", "--out", "a", "--no-plots"], &d, &[], 60);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn two_definitions_racing_for_a_new_folder_never_mix() {
+    let d = scratch("defrace");
+    let a = small_sweep("race", 2, 2, 1, 200.0, 400);
+    let b = a.replace("seed = 7", "seed = 8");
+    std::fs::write(d.join("a.toml"), &a).unwrap();
+    std::fs::write(d.join("b.toml"), &b).unwrap();
+    for trial in 0..5 {
+        let out = format!("r{trial}");
+        let pa = spawn(&["sweep", "a.toml", "--out", &out, "--no-plots"], &d, &[]);
+        let pb = spawn(&["sweep", "b.toml", "--out", &out, "--no-plots"], &d, &[]);
+        let (oa, ob) = (finish(pa, 120, "a"), finish(pb, 120, "b"));
+        assert!(
+            oa.status.success() != ob.status.success(),
+            "exactly one may claim the folder: {} / {}",
+            stderr(&oa),
+            stderr(&ob)
+        );
+        let loser = if oa.status.success() { &ob } else { &oa };
+        assert!(stderr(loser).contains("different sweep definition"), "{}", stderr(loser));
+        let text = std::fs::read_to_string(d.join(&out).join("definition.toml")).unwrap();
+        assert_eq!(&text, if oa.status.success() { &a } else { &b });
+        // The folder is consistent: merge works and a resume of the winner has nothing to do.
+        let o = run_env(&["merge", &out, "--no-plots"], &d, &[], 60);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn an_unsharded_run_and_a_shard_cannot_run_the_same_folder_at_once() {
+    let d = scratch("overlap");
+    std::fs::write(d.join("s.toml"), small_sweep("o", 3, 4, 2, 1500.0, 1000)).unwrap();
+    let first = spawn(&["sweep", "s.toml", "--out", "a", "--no-plots", "--threads", "1"], &d, &[]);
+    let t0 = Instant::now();
+    while !d.join("a/locks/shard-0-of-1.lock").exists() {
+        assert!(t0.elapsed() < Duration::from_secs(60), "the first sweep never took its lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = run_env(&["sweep", "s.toml", "--out", "a", "--no-plots", "--shard", "0/2"], &d, &[], 60);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("overlaps shard 0-of-1") && err.contains("pid"), "{err}");
+    let mut first = first;
+    let _ = first.kill();
+    let _ = first.wait();
+    std::fs::remove_dir_all(&d).unwrap();
+}
