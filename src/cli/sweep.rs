@@ -5,6 +5,7 @@ use crate::sweep::definition::{Limits, SweepDef, DEFAULT_MAX_RUNS};
 use crate::sweep::merge::{folder_definition_with, gather, merge, Gathered};
 use crate::sweep::report::{draw_all, regime_table};
 use crate::sweep::runner::prepare;
+use crate::sweep::slurm::{write_script, SlurmOptions, SlurmRequest};
 use crate::sweep::{Shard, SweepOptions};
 use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
@@ -313,32 +314,23 @@ pub fn plot_cmd(dir: &Path, limits: &LimitArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn slurm_time_limits_parse() {
-        assert_eq!(super::time_limit_s("04:00:00"), Some(14400));
-        assert_eq!(super::time_limit_s("1-00:00:30"), Some(86430));
-        assert_eq!(super::time_limit_s("4:00:00"), None);
-        assert_eq!(super::time_limit_s("00:61:00"), None);
-        assert_eq!(super::time_limit_s("x"), None);
-    }
-}
-
 #[derive(Debug, clap::Args)]
 pub struct SlurmArgs {
     /// Sweep definition (TOML).
     pub file: PathBuf,
-    /// Number of array tasks (shards); each runs a balanced subset of the runs.
+    /// Number of array tasks (shards), at most the sweep's number of runs; each runs a
+    /// balanced subset of the runs.
     #[arg(long)]
     pub shards: usize,
-    /// CPUs per task; brunel runs that many threads.
+    /// CPUs per task (1 to 4096); brunel runs that many threads.
     #[arg(long, default_value_t = 1)]
     pub cpus_per_task: usize,
-    /// Wall-time limit per task, HH:MM:SS (or D-HH:MM:SS).
+    /// Wall-time limit per task, in SLURM's forms: minutes, minutes:seconds,
+    /// hours:minutes:seconds, days-hours, days-hours:minutes or days-hours:minutes:seconds.
     #[arg(long, default_value = "04:00:00")]
     pub time: String,
-    /// Partition to submit to [default: the cluster's default].
+    /// Partition to submit to, or several separated by commas [default: the cluster's
+    /// default].
     #[arg(long)]
     pub partition: Option<String>,
     /// Results folder shared by all tasks [default: results/<name>].
@@ -347,106 +339,36 @@ pub struct SlurmArgs {
     /// Seconds before the time limit at which SLURM sends SIGTERM, so tasks commit and stop.
     #[arg(long, default_value_t = 180)]
     pub signal_before_s: u32,
-    /// Memory per task [default: the cluster's default], e.g. 4G.
+    /// Memory per task [default: the cluster's default]: a whole number of megabytes, or with
+    /// a unit suffix K, M, G or T, e.g. 4G.
     #[arg(long)]
     pub mem: Option<String>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
-/// Seconds of a SLURM time limit `HH:MM:SS` or `D-HH:MM:SS`; None when malformed.
-fn time_limit_s(t: &str) -> Option<u64> {
-    let (days, hms) = match t.split_once('-') {
-        Some((d, rest)) => (d.parse::<u64>().ok()?, rest),
-        None => (0, t),
-    };
-    let parts: Vec<&str> = hms.split(':').collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.len() != 2) {
-        return None;
-    }
-    let v: Vec<u64> = parts
-        .iter()
-        .map(|p| p.parse().ok())
-        .collect::<Option<_>>()?;
-    (v[1] < 60 && v[2] < 60).then(|| days * 86400 + v[0] * 3600 + v[1] * 60 + v[2])
-}
-
+/// `brunel slurm`: validates the options against SLURM's formats and the sweep, checks the
+/// results folder, writes the script (see [`crate::sweep::slurm`]) and says how to use it.
 pub fn slurm(a: SlurmArgs) -> anyhow::Result<()> {
-    let def = SweepDef::load(&a.file)?;
-    if a.shards == 0 {
-        bail!("--shards 0: expected at least 1");
-    }
-    if a.cpus_per_task == 0 {
-        bail!("--cpus-per-task 0: expected at least 1");
-    }
-    let Some(limit_s) = time_limit_s(&a.time) else {
-        bail!("--time `{}`: expected HH:MM:SS or D-HH:MM:SS", a.time);
+    let def = SweepDef::load_with(&a.file, &a.limits.limits())?;
+    let request = SlurmRequest {
+        shards: a.shards,
+        cpus_per_task: a.cpus_per_task,
+        time: a.time.clone(),
+        partition: a.partition.clone(),
+        mem: a.mem.clone(),
+        signal_before_s: a.signal_before_s,
+        max_runs: a.limits.max_runs,
     };
-    if u64::from(a.signal_before_s) * 2 > limit_s {
-        bail!(
-            "--signal-before-s {} is more than half of --time {} ({limit_s} s): tasks would be told to stop almost at once; give a longer --time or a smaller --signal-before-s",
-            a.signal_before_s,
-            a.time
-        );
-    }
+    let opts = SlurmOptions::validate(&request, def.n_runs())?;
     let out = a
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&def.name));
-    let layout = Layout::new(&out);
-    layout.create()?;
-    let out_abs =
-        std::fs::canonicalize(&out).with_context(|| format!("cannot resolve {}", out.display()))?;
-    let def_abs = std::fs::canonicalize(&a.file)
-        .with_context(|| format!("cannot resolve {}", a.file.display()))?;
     let exe = std::env::current_exe().context("cannot find the brunel binary's path")?;
-    let slurm_dir = out_abs.join("slurm");
-    std::fs::create_dir_all(slurm_dir.join("logs"))?;
-    let script = slurm_dir.join(format!("{}.sbatch", def.name));
-    let q = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
-    let mut s = String::new();
-    s.push_str("#!/bin/bash\n");
-    s.push_str(&format!(
-        "# Written by `brunel slurm` for sweep {} ({} runs in {} shards).\n",
-        def.name,
-        def.n_runs(),
-        a.shards
-    ));
-    s.push_str(&format!("#SBATCH --job-name={}\n", def.name));
-    s.push_str(&format!("#SBATCH --array=0-{}\n", a.shards - 1));
-    s.push_str(&format!("#SBATCH --cpus-per-task={}\n", a.cpus_per_task));
-    s.push_str("#SBATCH --ntasks=1\n");
-    s.push_str(&format!("#SBATCH --time={}\n", a.time));
-    if let Some(p) = &a.partition {
-        s.push_str(&format!("#SBATCH --partition={p}\n"));
-    }
-    if let Some(m) = &a.mem {
-        s.push_str(&format!("#SBATCH --mem={m}\n"));
-    }
-    s.push_str(&format!(
-        "#SBATCH --output={}/logs/%A_%a.out\n",
-        slurm_dir.display()
-    ));
-    s.push_str("#SBATCH --open-mode=append\n");
-    s.push_str(&format!(
-        "# SIGTERM to the task {} s before its limit: brunel commits finished runs and stops.\n",
-        a.signal_before_s
-    ));
-    s.push_str(&format!("#SBATCH --signal=B:TERM@{}\n", a.signal_before_s));
-    s.push_str("set -euo pipefail\n");
-    s.push_str("THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"\n");
-    s.push_str("export RAYON_NUM_THREADS=\"$THREADS\"\n");
-    s.push_str("echo \"[brunel] array task ${SLURM_ARRAY_TASK_ID} of ${SLURM_ARRAY_TASK_COUNT:-?} on $(hostname), $THREADS threads, $(date -Is)\"\n");
-    s.push_str(&format!(
-        "exec {} sweep {} --out {} --shard \"${{SLURM_ARRAY_TASK_ID}}/{}\" --threads \"$THREADS\" --no-plots\n",
-        q(&exe),
-        q(&def_abs),
-        q(&out_abs),
-        a.shards
-    ));
-    crate::store::write_atomic(&script, |f| {
-        use std::io::Write;
-        f.write_all(s.as_bytes())
-            .map_err(crate::store::StoreError::io(&script))
-    })?;
+    let written = write_script(&def, &a.file, &out, &opts, &exe)?;
+    let script = &written.script;
+    let slurm_dir = written.paths.slurm_dir();
     println!("wrote {}", script.display());
     println!("submit:   sbatch {}", script.display());
     println!(
@@ -455,6 +377,10 @@ pub fn slurm(a: SlurmArgs) -> anyhow::Result<()> {
         slurm_dir.display()
     );
     println!("resubmit: the same sbatch command resumes: finished runs are kept");
-    println!("merge:    {} merge {}", exe.display(), out_abs.display());
+    println!(
+        "merge:    {} merge {}",
+        exe.display(),
+        written.paths.out.display()
+    );
     Ok(())
 }

@@ -8,6 +8,7 @@ pub mod report;
 pub mod row;
 pub mod runner;
 pub mod shard;
+pub mod slurm;
 
 pub use definition::SweepDef;
 pub use runner::{run_sweep, SweepOptions, SweepReport};
