@@ -12,6 +12,7 @@ pub mod engine;
 pub mod model;
 pub mod network;
 pub mod plot;
+pub mod record;
 pub mod rng;
 pub mod run;
 pub mod store;

@@ -3,7 +3,8 @@
 
 use crate::analysis::classify::{classify, ClassifierSettings, Regime};
 use crate::analysis::{measure, AnalysisSettings, Measures};
-use crate::engine::{self, Recording};
+use crate::engine::{self, WorkCounts};
+use crate::record::Recording;
 use crate::model::{Model, NetworkSpec, ParamError, ParamSet, SpecError};
 use crate::network::{self, Network};
 use crate::theory::{self, MeanFieldParams, StationaryState};
@@ -43,6 +44,8 @@ pub struct RunOutcome {
     pub spec: NetworkSpec,
     pub network: Network,
     pub recording: Recording,
+    /// The engine's work counts (synaptic events, neuron-steps), for throughput figures.
+    pub work: WorkCounts,
     pub measures: Measures,
     pub regime: Regime,
     pub prediction: Option<Prediction>,
@@ -74,7 +77,7 @@ pub fn run(
     let network = network::build(&spec, seed)?;
     let t1 = Instant::now();
     let budget = crate::model::memory_limit_bytes() - spec.memory_estimate_bytes();
-    let recording = engine::run_bounded(&network, spec.n_steps(), seed, budget.max(0.0) as usize)?;
+    let (recording, work) = engine::run_bounded(&network, spec.n_steps(), seed, budget.max(0.0) as usize)?;
     let t2 = Instant::now();
     let measures = measure(&recording, spec.warmup_steps(), analysis);
     let regime = classify(&measures, classifier);
@@ -89,6 +92,7 @@ pub fn run(
         spec,
         network,
         recording,
+        work,
         measures,
         regime,
         prediction,

@@ -42,7 +42,7 @@ fn hashes(model_name: &str, sets: &[&str], seed: u64) -> (u64, u64, usize) {
             c.u64(o as u64);
         }
     }
-    let rec = brunel::engine::run(&net, spec.n_steps(), seed);
+    let (rec, _work) = brunel::engine::run(&net, spec.n_steps(), seed);
     let mut s = Fnv::new();
     let mut n = 0;
     for pop in &rec.spikes {

@@ -4,7 +4,7 @@
 pub mod classify;
 pub mod spectrum;
 
-use crate::engine::{PopulationSpikes, Recording};
+use crate::record::{PopulationSpikes, Recording};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the measures; a sweep definition can override each.
@@ -300,7 +300,7 @@ pub fn measure(rec: &Recording, warmup_steps: usize, s: &AnalysisSettings) -> Me
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{VoltageTrace, WorkCounts};
+    use crate::record::VoltageTrace;
 
     fn rec(steps: Vec<u32>, neurons: Vec<u32>, size: usize, n_steps: usize) -> Recording {
         Recording {
@@ -313,7 +313,6 @@ mod tests {
                 neurons,
             }],
             voltages: vec![],
-            work: WorkCounts::default(),
         }
     }
 

@@ -66,11 +66,11 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             let t0 = Instant::now();
             let net = network::build(&spec, 1 + rep as u64)?;
             let t1 = Instant::now();
-            let rec = crate::engine::run(&net, spec.n_steps(), 1 + rep as u64);
+            let (_rec, counts) = crate::engine::run(&net, spec.n_steps(), 1 + rep as u64);
             let t2 = Instant::now();
             builds.push((t1 - t0).as_secs_f64());
             sims.push((t2 - t1).as_secs_f64());
-            work = Some(rec.work);
+            work = Some(counts);
             sizes = (net.n_lif, net.n_synapses());
         }
         let (b, s) = (median(builds), median(sims));

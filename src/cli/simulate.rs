@@ -191,9 +191,9 @@ fn write_summary(
         "regime": o.regime.label(),
         "theory": o.prediction,
         "work": {
-            "neuron_steps": o.recording.work.neuron_steps,
-            "synaptic_events": o.recording.work.synaptic_events,
-            "poisson_events": o.recording.work.poisson_events,
+            "neuron_steps": o.work.neuron_steps,
+            "synaptic_events": o.work.synaptic_events,
+            "poisson_events": o.work.poisson_events,
             "synapses": o.network.n_synapses(),
         },
         "timings_s": o.timings,
@@ -277,6 +277,6 @@ pub fn print_table(o: &RunOutcome) {
         o.timings.simulate_s,
         o.timings.analyse_s,
         o.network.n_synapses(),
-        o.recording.work.synaptic_events
+        o.work.synaptic_events
     );
 }

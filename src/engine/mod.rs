@@ -19,42 +19,12 @@ pub mod poisson;
 mod update;
 
 use crate::network::{Network, SourceRef};
+use crate::record::{PopulationSpikes, Recording, VoltageTrace};
 use crate::rng::{stream, Purpose};
 use delivery::{deliver, SourcePlan};
 use poisson::PoissonSampler;
 use update::{add_drive, update_population, Drive, NeuronSlices};
 pub use update::{Propagator, FORCE_BASELINE};
-
-/// Spikes of one LIF population: parallel vectors of time stamp (in steps; time = step·dt)
-/// and local neuron index, in time order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PopulationSpikes {
-    pub name: String,
-    pub size: usize,
-    pub steps: Vec<u32>,
-    pub neurons: Vec<u32>,
-}
-
-/// Sampled membrane potentials: `samples[t·n + i]` is neuron `neurons[i]` (local index) at
-/// time `(t+1)·every_steps·dt`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VoltageTrace {
-    pub population: String,
-    pub neurons: Vec<u32>,
-    pub every_steps: usize,
-    pub samples: Vec<f32>,
-}
-
-impl VoltageTrace {
-    /// Number of time samples.
-    pub fn n_samples(&self) -> usize {
-        if self.neurons.is_empty() {
-            0
-        } else {
-            self.samples.len() / self.neurons.len()
-        }
-    }
-}
 
 /// Counters of the work done, for benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -67,25 +37,9 @@ pub struct WorkCounts {
     pub neuron_steps: u64,
 }
 
-/// Everything a run produced.
-#[derive(Debug, Clone)]
-pub struct Recording {
-    pub dt_ms: f64,
-    pub n_steps: usize,
-    pub spikes: Vec<PopulationSpikes>,
-    pub voltages: Vec<VoltageTrace>,
-    pub work: WorkCounts,
-}
-
-impl Recording {
-    /// The spikes of a population by name.
-    pub fn population(&self, name: &str) -> Option<&PopulationSpikes> {
-        self.spikes.iter().find(|p| p.name == name)
-    }
-}
-
-/// Simulates `net` for `n_steps` steps with Poisson drive drawn from `run_seed`.
-pub fn run(net: &Network, n_steps: usize, run_seed: u64) -> Recording {
+/// Simulates `net` for `n_steps` steps with Poisson drive drawn from `run_seed`; returns
+/// what was recorded and the work it took.
+pub fn run(net: &Network, n_steps: usize, run_seed: u64) -> (Recording, WorkCounts) {
     let mut sim = Simulator::new(net, run_seed);
     for _ in 0..n_steps {
         sim.step();
@@ -110,7 +64,7 @@ pub fn run_bounded(
     n_steps: usize,
     run_seed: u64,
     budget_bytes: usize,
-) -> Result<Recording, SpikeBudgetExceeded> {
+) -> Result<(Recording, WorkCounts), SpikeBudgetExceeded> {
     let mut sim = Simulator::new(net, run_seed);
     let max_spikes = budget_bytes / 8;
     for k in 0..n_steps {
@@ -434,14 +388,15 @@ impl<'a> Simulator<'a> {
     }
 
     /// Ends the run and hands over what was recorded.
-    pub fn finish(self) -> Recording {
-        Recording {
+    /// Ends the run: what was recorded, and the work it took.
+    pub fn finish(self) -> (Recording, WorkCounts) {
+        let rec = Recording {
             dt_ms: self.net.dt_ms,
             n_steps: self.step,
             spikes: self.spikes,
             voltages: self.voltages,
-            work: self.work,
-        }
+        };
+        (rec, self.work)
     }
 }
 

@@ -93,7 +93,7 @@ fn refractory_clamps_at_reset_and_discards_delta_input() {
     }
     sim.step(); // first free step: plain decay from reset, nothing added
     assert!((sim.v()[0] - 10.0 * (-0.1f64 / 20.0).exp()).abs() < 1e-12);
-    let rec = sim.finish();
+    let (rec, _) = sim.finish();
     assert_eq!(rec.spikes[0].steps, vec![2]);
 }
 
@@ -108,7 +108,7 @@ fn shortest_interval_under_huge_drive_is_t_ref_plus_dt() {
         }
         sim.step();
     }
-    let rec = sim.finish();
+    let (rec, _) = sim.finish();
     let isis: Vec<u32> = rec.spikes[0]
         .steps
         .windows(2)
@@ -164,7 +164,7 @@ fn delayed_spike_arrives_exactly_delay_steps_later() {
         }
         sim.step();
     }
-    let rec = sim.finish();
+    let (rec, _) = sim.finish();
     assert_eq!(rec.population("A").unwrap().steps, vec![50]);
     assert_eq!(rec.population("B").unwrap().steps, vec![65]);
 }
@@ -177,7 +177,7 @@ fn same_seed_same_spikes_different_seed_different_spikes() {
         .unwrap();
     let run_seed = |seed| {
         let net = build(&spec, seed).unwrap();
-        run(&net, spec.n_steps(), seed).spikes
+        run(&net, spec.n_steps(), seed).0.spikes
     };
     let a = run_seed(4);
     assert_eq!(a, run_seed(4));
@@ -205,10 +205,10 @@ fn poisson_drive_delivers_its_rate() {
         delay: DelaySpec::Constant { d_ms: 0.1 },
     });
     let net = build(&spec, 9).unwrap();
-    let rec = run(&net, spec.n_steps(), 9);
-    let n = rec.work.poisson_events as f64;
+    let (_rec, work) = run(&net, spec.n_steps(), 9);
+    let n = work.poisson_events as f64;
     assert!((n - 1e6).abs() < 5000.0, "{n}");
-    assert_eq!(rec.work.neuron_steps, 1000 * 10_000);
+    assert_eq!(work.neuron_steps, 1000 * 10_000);
 }
 
 #[test]
@@ -219,9 +219,9 @@ fn avx2_and_baseline_code_paths_give_identical_spikes() {
         .unwrap();
     let spec = m.spec(&p).unwrap();
     let net = build(&spec, 3).unwrap();
-    let a = run(&net, spec.n_steps(), 3);
+    let (a, _) = run(&net, spec.n_steps(), 3);
     super::FORCE_BASELINE.store(true, std::sync::atomic::Ordering::SeqCst);
-    let b = run(&net, spec.n_steps(), 3);
+    let (b, _) = run(&net, spec.n_steps(), 3);
     super::FORCE_BASELINE.store(false, std::sync::atomic::Ordering::SeqCst);
     assert!(a.spikes[0].steps.len() > 100);
     assert_eq!(a.spikes, b.spikes);

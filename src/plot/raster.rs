@@ -2,7 +2,7 @@
 //! Fig. 8 layout (spikes of 50 neurons above, population rate in 0.1 ms bins below).
 
 use super::{ensure_font, whole, PlotError, FONT_FAMILY};
-use crate::engine::Recording;
+use crate::record::Recording;
 use crate::plot_try;
 use plotters::prelude::*;
 use std::path::Path;

@@ -186,7 +186,7 @@ pub fn read_metadata(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
 
 /// Spike trains as a table: population (string), neuron (u32, index within the population),
 /// time_ms (f64), in time order per population.
-pub fn spikes_frame(rec: &crate::engine::Recording) -> Result<DataFrame, PolarsError> {
+pub fn spikes_frame(rec: &crate::record::Recording) -> Result<DataFrame, PolarsError> {
     let mut pop = Vec::new();
     let mut neuron = Vec::new();
     let mut time = Vec::new();

@@ -3,7 +3,7 @@
 
 use super::definition::{same_value, SweepDef};
 use crate::analysis::classify::Regime;
-use crate::engine::{PopulationSpikes, Recording, WorkCounts};
+use crate::record::{PopulationSpikes, Recording};
 use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid};
 use crate::plot::raster::{fig8, raster};
 use crate::store::layout::Layout;
@@ -200,7 +200,6 @@ pub fn recording_from_spikes(path: &std::path::Path) -> Result<Recording, StoreE
         n_steps: (duration / dt).round() as usize,
         spikes,
         voltages: vec![],
-        work: WorkCounts::default(),
     })
 }
 

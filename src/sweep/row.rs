@@ -66,7 +66,7 @@ pub fn build_row(def: &SweepDef, point: usize, replicate: u32, seed: u64, r: Run
     let (m, events, regime, prediction, timings, error) = match r {
         RunResult::Done(o) => (
             &o.measures,
-            o.recording.work.synaptic_events,
+            o.work.synaptic_events,
             o.regime.label(),
             o.prediction.as_ref(),
             o.timings,
