@@ -212,3 +212,32 @@ fn slurm_writes_a_job_array_script_and_refuses_a_limit_shorter_than_the_stop_sig
     assert!(!d.join("o2").exists());
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn plot_redraws_a_simulate_folder_from_its_spike_file() {
+    let d = scratch("plotsim");
+    let out = brunel(
+        &[
+            "simulate", "--model", "brunel", "--set", "N_E=800", "--set", "N_I=200", "--set",
+            "epsilon=0.2", "--duration-ms", "400", "--out", "s",
+        ],
+        &d,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let raster = d.join("s/raster.png");
+    let fig8 = d.join("s/fig8.png");
+    std::fs::remove_file(&raster).unwrap();
+    std::fs::remove_file(&fig8).unwrap();
+    let out = brunel(&["plot", "s"], &d);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(raster.metadata().unwrap().len() > 1000 && fig8.metadata().unwrap().len() > 1000);
+    // The spike file reads back into the same spikes the summary counted.
+    let rec = brunel::store::spikes::read_spikes(&d.join("s/spikes.parquet")).unwrap();
+    let s = summary(&d.join("s"));
+    let n: usize = rec.spikes.iter().map(|p| p.steps.len()).sum();
+    assert!(n > 0);
+    assert_eq!(rec.spikes.iter().map(|p| p.size).sum::<usize>(), 1000);
+    assert_eq!(rec.n_steps as f64 * rec.dt_ms, 400.0);
+    assert!(s["measures"].is_object());
+    std::fs::remove_dir_all(&d).unwrap();
+}

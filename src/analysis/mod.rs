@@ -219,6 +219,22 @@ pub fn golomb_chi(samples: &[f32], n: usize) -> f64 {
     (var_pop / mean_var).sqrt()
 }
 
+/// Spike counts of all LIF neurons together per time step, for steps `first..=last` (spike
+/// stamps are steps: a spike in step s is stamped s + 1). The population rate of the Fano
+/// factor, the spectrum and the Fig.-8 figure.
+pub fn population_counts(rec: &Recording, first: usize, last: usize) -> Vec<f64> {
+    let mut counts = vec![0.0f64; (last + 1).saturating_sub(first)];
+    for p in &rec.spikes {
+        for &s in &p.steps {
+            let s = s as usize;
+            if s >= first && s <= last {
+                counts[s - first] += 1.0;
+            }
+        }
+    }
+    counts
+}
+
 /// Computes every measure over the part of `rec` after `warmup_steps`.
 pub fn measure(rec: &Recording, warmup_steps: usize, s: &AnalysisSettings) -> Measures {
     let dt = rec.dt_ms;
@@ -228,14 +244,13 @@ pub fn measure(rec: &Recording, warmup_steps: usize, s: &AnalysisSettings) -> Me
     let mut all_steps = Vec::new();
     let mut all_neurons = Vec::new();
     let mut offset = 0u32;
-    let mut hist = vec![0.0f64; n_window];
+    let hist = population_counts(rec, warmup_steps + 1, rec.n_steps);
     for p in &rec.spikes {
         let (steps, neurons) = windowed(p, warmup_steps);
         populations.push(population_measures(
             &p.name, p.size, steps, neurons, window_ms, s,
         ));
         for (&st, &j) in steps.iter().zip(neurons) {
-            hist[st as usize - warmup_steps - 1] += 1.0;
             all_steps.push(st);
             all_neurons.push(j + offset);
         }

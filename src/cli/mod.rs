@@ -69,7 +69,8 @@ pub enum Command {
         #[command(flatten)]
         limits: sweep::LimitArgs,
     },
-    /// Redraw every figure of a results folder from its Parquet files alone.
+    /// Redraw every figure of a sweep results folder from its Parquet files alone, or the
+    /// raster and Fig.-8 figures of a `simulate` folder from its spikes.parquet.
     Plot {
         /// Results folder (holds definition.toml and data/).
         dir: std::path::PathBuf,

@@ -108,7 +108,6 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
     let title = format!("{} — {} — seed {}", m.name, m.describe(&params), a.seed);
     let rec = &outcome.recording;
     let spikes_path = out.join("spikes.parquet");
-    let mut df = store::spikes_frame(rec)?;
     let meta = vec![
         ("brunel_model".to_string(), m.name.to_string()),
         ("brunel_seed".to_string(), a.seed.to_string()),
@@ -121,31 +120,66 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
             env!("CARGO_PKG_VERSION").to_string(),
         ),
     ];
-    store::write_parquet(&spikes_path, &mut df, &meta)?;
-    plot::raster::raster(
-        rec,
-        &out.join("raster.png"),
-        &title,
-        0.0,
-        spec.duration_ms,
-        a.raster_neurons,
-    )?;
+    store::spikes::write_spikes(&spikes_path, None, rec, &meta)?;
+    draw_spike_figures(rec, &out, &title, m.fig8, window, a.raster_neurons)?;
     write_connectivity(
         &outcome,
         &a.connectivity,
         &out.join("connectivity.png"),
         &title,
     )?;
-    if m.name == model::brunel::MODEL.name {
-        plot::raster::fig8(rec, &out.join("fig8.png"), &title, window.0, window.1, 50)?;
-    }
     write_summary(&out.join("summary.json"), m.name, a.seed, &params, &outcome)?;
     println!(
         "wrote {}/{{raster.png, connectivity.png, spikes.parquet, summary.json{}}}",
         out.display(),
-        if m.name == "brunel" { ", fig8.png" } else { "" }
+        if m.fig8 { ", fig8.png" } else { "" }
     );
     Ok(())
+}
+
+/// raster.png and, for models that draw it, fig8.png of a recording into `out`.
+fn draw_spike_figures(
+    rec: &crate::record::Recording,
+    out: &Path,
+    title: &str,
+    fig8: bool,
+    window_ms: (f64, f64),
+    raster_neurons: usize,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let duration_ms = rec.n_steps as f64 * rec.dt_ms;
+    let raster = out.join("raster.png");
+    plot::raster::raster(rec, &raster, title, 0.0, duration_ms, raster_neurons)?;
+    let mut written = vec![raster];
+    if fig8 {
+        let path = out.join("fig8.png");
+        plot::raster::fig8(rec, &path, title, window_ms.0, window_ms.1, 50)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Whether `dir` is a `brunel simulate` output folder (it holds spikes.parquet and
+/// summary.json but no sweep definition).
+pub fn is_simulate_folder(dir: &Path) -> bool {
+    dir.join("spikes.parquet").is_file()
+        && dir.join("summary.json").is_file()
+        && !dir.join("definition.toml").exists()
+}
+
+/// Redraws raster.png and fig8.png of a `simulate` folder from its spikes.parquet alone
+/// (connectivity.png needs the network, which is not stored).
+pub fn redraw(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let path = dir.join("spikes.parquet");
+    let rec = store::spikes::read_spikes(&path)?;
+    let md: std::collections::BTreeMap<String, String> =
+        store::read_metadata(&path)?.into_iter().collect();
+    let model_name = md.get("brunel_model").map(String::as_str).unwrap_or("?");
+    let fig8 = model::find(model_name).map(|m| m.fig8).unwrap_or(false);
+    let seed = md.get("brunel_seed").map(String::as_str).unwrap_or("?");
+    let title = format!("{model_name} — seed {seed} — redrawn from spikes.parquet");
+    let duration_ms = rec.n_steps as f64 * rec.dt_ms;
+    let window = ((duration_ms - 200.0).max(0.0), duration_ms);
+    draw_spike_figures(&rec, dir, &title, fig8, window, 200)
 }
 
 fn write_connectivity(o: &RunOutcome, name: &str, path: &Path, title: &str) -> anyhow::Result<()> {

@@ -287,6 +287,12 @@ pub fn merge_cmd(dir: &Path, no_plots: bool, limits: &LimitArgs) -> anyhow::Resu
 }
 
 pub fn plot_cmd(dir: &Path, limits: &LimitArgs) -> anyhow::Result<()> {
+    if super::simulate::is_simulate_folder(dir) {
+        for f in super::simulate::redraw(dir)? {
+            println!("{}", f.display());
+        }
+        return Ok(());
+    }
     let stop = stop_flag()?;
     let def = folder_definition_with(dir, &limits.limits())?;
     let layout = Layout::new(dir);

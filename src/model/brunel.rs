@@ -154,6 +154,7 @@ pub const MODEL: Model = Model {
     params: PARAMS,
     headline: &["g", "eta"],
     build,
+    fig8: true,
 };
 
 /// In-degrees (C_E, C_I) of a parameter set.

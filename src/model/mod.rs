@@ -22,6 +22,9 @@ pub struct Model {
     pub headline: &'static [&'static str],
     /// Builds the network description; errors for combinations the ranges cannot rule out.
     pub build: fn(&ParamSet) -> Result<NetworkSpec, ParamError>,
+    /// Whether runs get Brunel's Fig.-8 figure (a raster of 50 neurons above the population
+    /// rate): meaningful for the large E/I networks whose regimes it shows.
+    pub fig8: bool,
 }
 
 impl Model {

@@ -193,6 +193,7 @@ pub const MODEL: Model = Model {
     params: PARAMS,
     headline: &[],
     build,
+    fig8: false,
 };
 
 fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {

@@ -2,7 +2,8 @@
 //! Fig. 8 layout (spikes of 50 neurons above, population rate in 0.1 ms bins below).
 
 use super::{ensure_font, whole, PlotError, FONT_FAMILY};
-use crate::record::Recording;
+use super::heatmap::drawable_range;
+use crate::record::{PopulationSpikes, Recording};
 use crate::plot_try;
 use plotters::prelude::*;
 use std::path::Path;
@@ -26,6 +27,7 @@ pub fn raster(
     max_neurons: usize,
 ) -> Result<(), PlotError> {
     ensure_font();
+    let (t0_ms, t1_ms) = drawable_range(t0_ms, t1_ms);
     let total: usize = rec.spikes.iter().map(|p| p.size).sum();
     let frac = if total > max_neurons {
         max_neurons as f64 / total as f64
@@ -47,7 +49,7 @@ pub fn raster(
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(60)
-            .build_cartesian_2d(t0_ms..t1_ms, -0.5..rows as f64 - 0.5)
+            .build_cartesian_2d(t0_ms..t1_ms, -0.5..rows.max(1) as f64 - 0.5)
     );
     let y_desc = if frac < 1.0 {
         format!("neuron (first {rows} of {total})")
@@ -112,6 +114,7 @@ pub fn fig8(
     n_raster: usize,
 ) -> Result<(), PlotError> {
     ensure_font();
+    let (t0_ms, t1_ms) = drawable_range(t0_ms, t1_ms);
     let dt = rec.dt_ms;
     let root = BitMapBackend::new(path, (1000, 800)).into_drawing_area();
     plot_try!(path, root.fill(&WHITE));
@@ -120,8 +123,9 @@ pub fn fig8(
         .map_err(PlotError::at(path))?;
     let (upper, lower) = root.split_vertically(440);
 
-    let first = &rec.spikes[0];
-    let n_raster = n_raster.min(first.size);
+    let empty = PopulationSpikes::default();
+    let first = rec.spikes.first().unwrap_or(&empty);
+    let n_raster = n_raster.min(first.size).max(1);
     let mut top = plot_try!(
         path,
         ChartBuilder::on(&upper)
@@ -153,21 +157,14 @@ pub fn fig8(
         top.draw_series(pts.map(|p| Circle::new(p, 2, BLACK.filled())))
     );
 
-    let n_all: usize = rec.spikes.iter().map(|p| p.size).sum();
-    let (s0, s1) = ((t0_ms / dt).round() as usize, (t1_ms / dt).round() as usize);
-    let mut counts = vec![0u32; s1.saturating_sub(s0) + 1];
-    for p in &rec.spikes {
-        for &s in &p.steps {
-            let s = s as usize;
-            if s >= s0 && s <= s1 {
-                counts[s - s0] += 1;
-            }
-        }
-    }
+    let n_all: usize = rec.spikes.iter().map(|p| p.size).sum::<usize>().max(1);
+    let s0 = (t0_ms.max(0.0) / dt).round() as usize;
+    let s1 = ((t1_ms.max(0.0) / dt).round() as usize).min(rec.n_steps).max(s0);
+    let counts = crate::analysis::population_counts(rec, s0, s1);
     let rate: Vec<(f64, f64)> = counts
         .iter()
         .enumerate()
-        .map(|(k, &c)| ((s0 + k) as f64 * dt, c as f64 / (n_all as f64 * dt * 1e-3)))
+        .map(|(k, &c)| ((s0 + k) as f64 * dt, c / (n_all as f64 * dt * 1e-3)))
         .collect();
     let max_rate = rate.iter().map(|r| r.1).fold(1.0, f64::max) * 1.05;
     let mut bottom = plot_try!(

@@ -3,6 +3,7 @@
 
 pub mod layout;
 pub mod results;
+pub mod spikes;
 
 use polars::prelude::*;
 use std::fs::File;
@@ -182,22 +183,6 @@ pub fn read_metadata(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
             })
             .unwrap_or_default())
     })
-}
-
-/// Spike trains as a table: population (string), neuron (u32, index within the population),
-/// time_ms (f64), in time order per population.
-pub fn spikes_frame(rec: &crate::record::Recording) -> Result<DataFrame, PolarsError> {
-    let mut pop = Vec::new();
-    let mut neuron = Vec::new();
-    let mut time = Vec::new();
-    for p in &rec.spikes {
-        for (&s, &j) in p.steps.iter().zip(&p.neurons) {
-            pop.push(p.name.as_str());
-            neuron.push(j);
-            time.push(s as f64 * rec.dt_ms);
-        }
-    }
-    df!("population" => pop, "neuron" => neuron, "time_ms" => time)
 }
 
 #[cfg(test)]

@@ -254,64 +254,70 @@ fn too_many_runs(runs: f64, max_runs: usize) -> String {
     )
 }
 
-impl SweepDef {
-    /// Parses and validates a definition with the default [`Limits`]; `source` names it in
-    /// errors.
-    pub fn parse(text: &str, source: &str) -> Result<SweepDef, DefinitionError> {
-        SweepDef::parse_with(text, source, &Limits::default())
-    }
+/// Runs of a grid: the product of its axes' lengths times the replicates (as f64: no
+/// overflow before the check).
+fn grid_runs(axes: &[Axis], replicates: u32) -> f64 {
+    axes.iter().map(|a| a.values.len() as f64).product::<f64>() * replicates as f64
+}
 
-    /// Parses and validates a definition against `limits`.
-    pub fn parse_with(
-        text: &str,
-        source: &str,
-        limits: &Limits,
-    ) -> Result<SweepDef, DefinitionError> {
-        let max_runs = limits.max_runs.min(HARD_MAX_RUNS);
-        let err = |span: std::ops::Range<usize>, field: &str, message: String| DefinitionError {
-            file: source.to_string(),
-            line: line_of(text, span.start),
+/// The cartesian product of the axes' values, the last axis varying fastest.
+fn expand_grid(axes: &[Axis]) -> Vec<Vec<f64>> {
+    let mut pts: Vec<Vec<f64>> = vec![vec![]];
+    for a in axes {
+        pts = pts
+            .into_iter()
+            .flat_map(|p| a.values.iter().map(move |&v| [p.clone(), vec![v]].concat()))
+            .collect();
+    }
+    pts
+}
+
+type Span = std::ops::Range<usize>;
+
+/// The text being parsed and its name, for located errors.
+struct Cx<'a> {
+    text: &'a str,
+    source: &'a str,
+}
+
+impl Cx<'_> {
+    fn at_line(&self, line: usize, field: &str, message: String) -> DefinitionError {
+        DefinitionError {
+            file: self.source.to_string(),
+            line,
             field: field.to_string(),
             message,
-        };
-        let raw: RawSweep = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            DefinitionError {
-                file: source.to_string(),
-                line,
-                field: "TOML".into(),
-                message: e.message().trim().to_string(),
-            }
-        })?;
+        }
+    }
 
+    fn err(&self, span: Span, field: &str, message: String) -> DefinitionError {
+        self.at_line(line_of(self.text, span.start), field, message)
+    }
+
+    /// name, model, seed, replicates.
+    fn header(&self, raw: &RawSweep) -> Result<(String, &'static Model, u64, u32), DefinitionError> {
         let name = raw.name.get_ref().trim().to_string();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            || name.starts_with('.')
-        {
-            return Err(err(
+        let folder_safe = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+        if name.is_empty() || !name.chars().all(folder_safe) || name.starts_with('.') {
+            return Err(self.err(
                 raw.name.span(),
                 "name",
-                format!(
-                    "`{name}`: expected a non-empty folder name of letters, digits, `-`, `_`, `.`"
-                ),
+                format!("`{name}`: expected a non-empty folder name of letters, digits, `-`, `_`, `.`"),
             ));
         }
         let model = model::find(raw.model.get_ref())
-            .map_err(|e| err(raw.model.span(), "model", e.to_string()))?;
+            .map_err(|e| self.err(raw.model.span(), "model", e.to_string()))?;
         let seed = *raw.seed.get_ref();
         if seed < 0 {
-            return Err(err(
+            return Err(self.err(
                 raw.seed.span(),
                 "seed",
                 format!("{seed}: expected a whole number >= 0"),
             ));
         }
         let replicates = match &raw.replicates {
-            Some(r) if *r.get_ref() < 1 || *r.get_ref() > 1_000_000 => {
-                return Err(err(
+            Some(r) if !(1..=1_000_000).contains(r.get_ref()) => {
+                return Err(self.err(
                     r.span(),
                     "replicates",
                     format!("{}: expected a whole number from 1 to 1000000", r.get_ref()),
@@ -320,22 +326,35 @@ impl SweepDef {
             Some(r) => *r.get_ref() as u32,
             None => 1,
         };
+        Ok((name, model, seed as u64, replicates))
+    }
 
+    /// The model's defaults with `[fixed]`, `duration_ms` and `warmup_ms` applied.
+    fn base_params(&self, raw: &RawSweep, model: &'static Model) -> Result<ParamSet, DefinitionError> {
         let mut base = model.defaults();
         for (k, v) in &raw.fixed {
-            base.set(k.get_ref(), *v.get_ref())
-                .map_err(|e| err(k.span(), &format!("fixed.{}", k.get_ref()), e.to_string()))?;
+            base.set(k.get_ref(), *v.get_ref()).map_err(|e| {
+                self.err(k.span(), &format!("fixed.{}", k.get_ref()), e.to_string())
+            })?;
         }
-        for (field, value) in [
-            ("duration_ms", &raw.duration_ms),
-            ("warmup_ms", &raw.warmup_ms),
-        ] {
+        for (field, value) in [("duration_ms", &raw.duration_ms), ("warmup_ms", &raw.warmup_ms)] {
             if let Some(v) = value {
                 base.set(field, *v.get_ref())
-                    .map_err(|e| err(v.span(), field, e.to_string()))?;
+                    .map_err(|e| self.err(v.span(), field, e.to_string()))?;
             }
         }
+        Ok(base)
+    }
 
+    /// The `[[axis]]` tables: at least one, at most two, each with distinct in-range values.
+    fn axes(&self, raw: &RawSweep, base: &ParamSet) -> Result<Vec<Axis>, DefinitionError> {
+        if raw.axis.is_empty() {
+            return Err(self.at_line(
+                1,
+                "axis",
+                "no [[axis]] or [[point]] given: expected at least one swept parameter".into(),
+            ));
+        }
         let mut axes: Vec<Axis> = Vec::new();
         for (i, a) in raw.axis.iter().enumerate() {
             let ax = a.get_ref();
@@ -343,101 +362,29 @@ impl SweepDef {
             let field = format!("axis[{i}] ({param})");
             let def = base
                 .def(&param)
-                .map_err(|e| err(ax.param.span(), &field, e.to_string()))?;
+                .map_err(|e| self.err(ax.param.span(), &field, e.to_string()))?;
             if axes.iter().any(|x| x.param == param) {
-                return Err(err(
+                return Err(self.err(
                     ax.param.span(),
                     &field,
                     "this parameter is already swept by an earlier axis".into(),
                 ));
             }
-            let given = [
-                ax.values.is_some(),
-                ax.linspace.is_some(),
-                ax.arange.is_some(),
-            ]
-            .iter()
-            .filter(|&&b| b)
-            .count();
-            if given != 1 {
-                return Err(err(a.span(), &field, "expected exactly one of `values = [...]`, `linspace = { start, stop, num }`, `arange = { start, stop, step }`".into()));
-            }
-            let values = if let Some(v) = &ax.values {
-                v.clone()
-            } else if let Some(l) = &ax.linspace {
-                if l.num < 1 || l.num > MAX_AXIS_VALUES as i64 {
-                    return Err(err(
-                        a.span(),
-                        &format!("{field}.linspace.num"),
-                        format!("{}: expected a whole number from 1 to {MAX_AXIS_VALUES}", l.num),
-                    ));
-                }
-                if !(l.start.is_finite() && l.stop.is_finite()) {
-                    return Err(err(
-                        a.span(),
-                        &format!("{field}.linspace"),
-                        format!("start {} and stop {}: expected finite numbers", l.start, l.stop),
-                    ));
-                }
-                linspace(l.start, l.stop, l.num as usize)
-            } else if let Some(r) = &ax.arange {
-                if !(r.step > 0.0 && r.step.is_finite()) {
-                    return Err(err(
-                        a.span(),
-                        &format!("{field}.arange.step"),
-                        format!("{}: expected a finite step > 0", r.step),
-                    ));
-                }
-                if !(r.start.is_finite() && r.stop.is_finite()) {
-                    return Err(err(
-                        a.span(),
-                        &format!("{field}.arange"),
-                        format!("start {} and stop {}: expected finite numbers", r.start, r.stop),
-                    ));
-                }
-                let n = ((r.stop - r.start) / r.step).ceil();
-                if !(n <= MAX_AXIS_VALUES as f64) {
-                    return Err(err(
-                        a.span(),
-                        &format!("{field}.arange"),
-                        format!(
-                            "({} - {}) / {} = {n:.3e} values: expected at most {MAX_AXIS_VALUES} (a larger step)",
-                            r.stop, r.start, r.step
-                        ),
-                    ));
-                }
-                arange(r.start, r.stop, r.step)
-            } else {
-                unreachable!("exactly one of values, linspace, arange was counted above")
-            };
-            if values.is_empty() {
-                return Err(err(
-                    a.span(),
-                    &field,
-                    "the axis has no values: expected at least one".into(),
-                ));
-            }
+            let values = self.axis_values(a.span(), ax, &field)?;
             for &v in &values {
                 if !def.range.contains(v) {
-                    return Err(err(
-                        a.span(),
-                        &field,
-                        format!(
-                            "value {v} is out of range: expected {} {} ({})",
-                            def.range, def.unit, def.meaning
-                        ),
-                    ));
+                    return Err(self.err(a.span(), &field, out_of_range(v, def)));
                 }
             }
             if let Some(v) = first_repeat(&values) {
-                return Err(err(
+                return Err(self.err(
                     a.span(),
                     &field,
                     format!("value {v} appears twice: expected distinct values"),
                 ));
             }
             if axes.len() == 2 {
-                return Err(err(
+                return Err(self.err(
                     a.span(),
                     &field,
                     "a third [[axis]]: expected at most two (the maps' x and y); sweep a third parameter with one definition per value, or list the points with [[point]] tables of two parameters".into(),
@@ -445,129 +392,165 @@ impl SweepDef {
             }
             axes.push(Axis { param, values });
         }
-        let grid_runs = axes.iter().map(|a| a.values.len() as f64).product::<f64>()
-            * replicates as f64;
-        if !axes.is_empty() && grid_runs > max_runs as f64 {
-            return Err(err(
-                raw.axis[0].span(),
-                "axis",
-                too_many_runs(grid_runs, max_runs),
-            ));
+        Ok(axes)
+    }
+
+    /// One axis's values from exactly one of `values`, `linspace`, `arange`, sized before
+    /// anything is generated.
+    fn axis_values(&self, span: Span, ax: &RawAxis, field: &str) -> Result<Vec<f64>, DefinitionError> {
+        let given = [ax.values.is_some(), ax.linspace.is_some(), ax.arange.is_some()];
+        if given.iter().filter(|&&b| b).count() != 1 {
+            return Err(self.err(span, field, "expected exactly one of `values = [...]`, `linspace = { start, stop, num }`, `arange = { start, stop, step }`".into()));
         }
-        if raw.point.len() as f64 * replicates as f64 > max_runs as f64 {
-            return Err(err(
-                raw.point[0].span(),
-                "point",
-                too_many_runs(raw.point.len() as f64 * replicates as f64, max_runs),
-            ));
-        }
-        let (points, is_grid) = if !raw.point.is_empty() {
-            if !axes.is_empty() {
-                return Err(err(
-                    raw.point[0].span(),
-                    "point",
-                    "give either [[axis]] tables (a grid) or [[point]] tables (a list), not both"
-                        .into(),
+        let finite = |what: &str, a: f64, b: f64| {
+            if a.is_finite() && b.is_finite() {
+                Ok(())
+            } else {
+                Err(self.err(
+                    span.clone(),
+                    &format!("{field}.{what}"),
+                    format!("start {a} and stop {b}: expected finite numbers"),
+                ))
+            }
+        };
+        let values = if let Some(v) = &ax.values {
+            v.clone()
+        } else if let Some(l) = &ax.linspace {
+            if !(1..=MAX_AXIS_VALUES as i64).contains(&l.num) {
+                return Err(self.err(
+                    span,
+                    &format!("{field}.linspace.num"),
+                    format!("{}: expected a whole number from 1 to {MAX_AXIS_VALUES}", l.num),
                 ));
             }
-            let names: Vec<String> = raw.point[0].get_ref().keys().cloned().collect();
-            if names.len() > 2 {
-                return Err(err(
-                    raw.point[0].span(),
-                    "point[0]",
+            finite("linspace", l.start, l.stop)?;
+            linspace(l.start, l.stop, l.num as usize)
+        } else if let Some(r) = &ax.arange {
+            if !(r.step > 0.0 && r.step.is_finite()) {
+                return Err(self.err(
+                    span,
+                    &format!("{field}.arange.step"),
+                    format!("{}: expected a finite step > 0", r.step),
+                ));
+            }
+            finite("arange", r.start, r.stop)?;
+            let n = ((r.stop - r.start) / r.step).ceil();
+            if !(n <= MAX_AXIS_VALUES as f64) {
+                return Err(self.err(
+                    span,
+                    &format!("{field}.arange"),
                     format!(
-                        "{} parameters ({}): expected at most two (the maps' x and y); hold the others in [fixed]",
-                        names.len(),
-                        names.join(", ")
+                        "({} - {}) / {} = {n:.3e} values: expected at most {MAX_AXIS_VALUES} (a larger step)",
+                        r.stop, r.start, r.step
                     ),
                 ));
             }
-            let number = |i: usize, name: &str, v: &toml::Value, span| match v {
-                toml::Value::Float(f) => Ok(*f),
-                toml::Value::Integer(n) => Ok(*n as f64),
-                other => Err(err(
-                    span,
-                    &format!("point[{i}].{name}"),
-                    format!("expected a number, got {other}"),
-                )),
-            };
-            let mut pts = Vec::new();
-            for (i, pt) in raw.point.iter().enumerate() {
-                let keys: Vec<String> = pt.get_ref().keys().cloned().collect();
-                if keys != names {
-                    return Err(err(
-                        pt.span(),
-                        &format!("point[{i}]"),
-                        format!(
-                            "expected the same parameters as point[0]: {}",
-                            names.join(", ")
-                        ),
-                    ));
-                }
-                let mut vals = Vec::new();
-                for (name, v) in pt.get_ref() {
-                    let v = number(i, name, v, pt.span())?;
-                    let def = base.def(name).map_err(|e| {
-                        err(pt.span(), &format!("point[{i}].{name}"), e.to_string())
-                    })?;
-                    if !def.range.contains(v) {
-                        return Err(err(
-                            pt.span(),
-                            &format!("point[{i}].{name}"),
-                            format!(
-                                "value {v} is out of range: expected {} {} ({})",
-                                def.range, def.unit, def.meaning
-                            ),
-                        ));
-                    }
-                    vals.push(v);
-                }
-                if let Some(j) = pts.iter().position(|q: &Vec<f64>| same_point(q, &vals)) {
-                    return Err(err(
-                        pt.span(),
-                        &format!("point[{i}]"),
-                        format!("repeats point[{j}]: expected distinct points"),
-                    ));
-                }
-                pts.push(vals);
+            arange(r.start, r.stop, r.step)
+        } else {
+            vec![]
+        };
+        if values.is_empty() {
+            return Err(self.err(span, field, "the axis has no values: expected at least one".into()));
+        }
+        Ok(values)
+    }
+
+    /// Refuses a definition of more than `max_runs` runs, pointing at its first table.
+    fn check_size<T>(
+        &self,
+        field: &str,
+        tables: &[toml::Spanned<T>],
+        runs: f64,
+        max_runs: usize,
+    ) -> Result<(), DefinitionError> {
+        if runs <= max_runs as f64 {
+            return Ok(());
+        }
+        let span = tables.first().map_or(0..0, |t| t.span());
+        Err(self.err(span, field, too_many_runs(runs, max_runs)))
+    }
+
+    /// The `[[point]]` tables: the same one or two parameters in each, distinct points; the
+    /// axes list each parameter's distinct values, sorted.
+    fn point_list(&self, raw: &RawSweep, base: &ParamSet) -> Result<(Vec<Axis>, Vec<Vec<f64>>), DefinitionError> {
+        if !raw.axis.is_empty() {
+            return Err(self.err(
+                raw.point[0].span(),
+                "point",
+                "give either [[axis]] tables (a grid) or [[point]] tables (a list), not both".into(),
+            ));
+        }
+        let names: Vec<String> = raw.point[0].get_ref().keys().cloned().collect();
+        if names.len() > 2 {
+            return Err(self.err(
+                raw.point[0].span(),
+                "point[0]",
+                format!(
+                    "{} parameters ({}): expected at most two (the maps' x and y); hold the others in [fixed]",
+                    names.len(),
+                    names.join(", ")
+                ),
+            ));
+        }
+        let mut pts: Vec<Vec<f64>> = Vec::new();
+        for (i, pt) in raw.point.iter().enumerate() {
+            let keys: Vec<String> = pt.get_ref().keys().cloned().collect();
+            if keys != names {
+                return Err(self.err(
+                    pt.span(),
+                    &format!("point[{i}]"),
+                    format!("expected the same parameters as point[0]: {}", names.join(", ")),
+                ));
             }
-            for (k, name) in names.iter().enumerate() {
-                let mut values: Vec<f64> = pts.iter().map(|p: &Vec<f64>| p[k]).collect();
+            let mut vals = Vec::new();
+            for (name, v) in pt.get_ref() {
+                let field = format!("point[{i}].{name}");
+                let v = match v {
+                    toml::Value::Float(f) => *f,
+                    toml::Value::Integer(n) => *n as f64,
+                    other => return Err(self.err(pt.span(), &field, format!("expected a number, got {other}"))),
+                };
+                let def = base
+                    .def(name)
+                    .map_err(|e| self.err(pt.span(), &field, e.to_string()))?;
+                if !def.range.contains(v) {
+                    return Err(self.err(pt.span(), &field, out_of_range(v, def)));
+                }
+                vals.push(v);
+            }
+            if let Some(j) = pts.iter().position(|q| same_point(q, &vals)) {
+                return Err(self.err(
+                    pt.span(),
+                    &format!("point[{i}]"),
+                    format!("repeats point[{j}]: expected distinct points"),
+                ));
+            }
+            pts.push(vals);
+        }
+        let axes = names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                let mut values: Vec<f64> = pts.iter().map(|p| p[k]).collect();
                 values.sort_by(f64::total_cmp);
                 values.dedup();
-                axes.push(Axis {
+                Axis {
                     param: name.clone(),
                     values,
-                });
-            }
-            (pts, false)
-        } else {
-            if axes.is_empty() {
-                return Err(DefinitionError {
-                    file: source.into(),
-                    line: 1,
-                    field: "axis".into(),
-                    message:
-                        "no [[axis]] or [[point]] given: expected at least one swept parameter"
-                            .into(),
-                });
-            }
-            let mut pts: Vec<Vec<f64>> = vec![vec![]];
-            for a in &axes {
-                pts = pts
-                    .into_iter()
-                    .flat_map(|p| a.values.iter().map(move |&v| [p.clone(), vec![v]].concat()))
-                    .collect();
-            }
-            (pts, true)
-        };
+                }
+            })
+            .collect();
+        Ok((axes, pts))
+    }
 
-        let mut keep_spikes = Vec::new();
+    /// `[[keep_spikes]]`: each names swept parameters only.
+    fn keep_spikes(&self, raw: &RawSweep, axes: &[Axis]) -> Result<Vec<Vec<(String, f64)>>, DefinitionError> {
+        let mut keep = Vec::new();
         for (i, k) in raw.keep_spikes.iter().enumerate() {
             let mut point = Vec::new();
             for (p, v) in k.get_ref() {
                 if !axes.iter().any(|a| &a.param == p) {
-                    return Err(err(
+                    return Err(self.err(
                         k.span(),
                         &format!("keep_spikes[{i}].{p}"),
                         "expected a swept parameter (an [[axis]] param)".into(),
@@ -575,25 +558,90 @@ impl SweepDef {
                 }
                 point.push((p.clone(), *v));
             }
-            keep_spikes.push(point);
+            keep.push(point);
         }
-        let plots = raw.plots;
-        if let Some([a, b]) = plots.fig8_window_ms {
-            if !(a >= 0.0 && b > a) {
-                return Err(DefinitionError {
-                    file: source.into(),
-                    line: 1,
-                    field: "plots.fig8_window_ms".into(),
-                    message: format!("[{a}, {b}]: expected [start, end] with 0 <= start < end"),
-                });
-            }
-        }
+        Ok(keep)
+    }
 
+    fn check_figure_window(&self, plots: &PlotSettings) -> Result<(), DefinitionError> {
+        match plots.fig8_window_ms {
+            Some([a, b]) if !(a >= 0.0 && b > a && b.is_finite()) => Err(self.at_line(
+                self.text.find("fig8_window_ms").map_or(1, |o| line_of(self.text, o)),
+                "plots.fig8_window_ms",
+                format!("[{a}, {b}]: expected [start, end] with 0 <= start < end"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every point must make a valid network that fits the engine and this machine: all are
+    /// checked before anything runs. An error points at `first_table` (the first axis or point).
+    fn check_networks(&self, def: &SweepDef, first_table: Option<usize>) -> Result<(), DefinitionError> {
+        let line = first_table.map_or(1, |o| line_of(self.text, o));
+        for p in 0..def.n_points() {
+            let params = def.params_at(p);
+            let field = format!("point {}", def.describe(p));
+            let spec = def
+                .model
+                .spec(&params)
+                .map_err(|e| self.at_line(line, &field, e.to_string()))?;
+            spec.validate()
+                .map_err(|e| self.at_line(line, &field, e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+fn out_of_range(v: f64, def: &crate::model::ParamDef) -> String {
+    format!(
+        "value {v} is out of range: expected {} {} ({})",
+        def.range, def.unit, def.meaning
+    )
+}
+
+impl SweepDef {
+    /// Parses and validates a definition with the default [`Limits`]; `source` names it in
+    /// errors.
+    pub fn parse(text: &str, source: &str) -> Result<SweepDef, DefinitionError> {
+        SweepDef::parse_with(text, source, &Limits::default())
+    }
+
+    /// Parses and validates a definition against `limits`: the TOML is read once, then each
+    /// section is checked by its own function (header, fixed parameters, axes or points, the
+    /// size of the grid, kept spikes, figures, settings, every point's network).
+    pub fn parse_with(
+        text: &str,
+        source: &str,
+        limits: &Limits,
+    ) -> Result<SweepDef, DefinitionError> {
+        let cx = Cx { text, source };
+        let raw: RawSweep = toml::from_str(text).map_err(|e| {
+            cx.at_line(
+                e.span().map_or(1, |s| line_of(text, s.start)),
+                "TOML",
+                e.message().trim().to_string(),
+            )
+        })?;
+        let (name, model, seed, replicates) = cx.header(&raw)?;
+        let base = cx.base_params(&raw, model)?;
+        let max_runs = limits.max_runs.min(HARD_MAX_RUNS);
+        let (axes, points, is_grid) = if raw.point.is_empty() {
+            let axes = cx.axes(&raw, &base)?;
+            cx.check_size("axis", &raw.axis, grid_runs(&axes, replicates), max_runs)?;
+            let points = expand_grid(&axes);
+            (axes, points, true)
+        } else {
+            let runs = raw.point.len() as f64 * replicates as f64;
+            cx.check_size("point", &raw.point, runs, max_runs)?;
+            let (axes, points) = cx.point_list(&raw, &base)?;
+            (axes, points, false)
+        };
+        let keep_spikes = cx.keep_spikes(&raw, &axes)?;
         let def = SweepDef {
             name,
             model,
             description: raw.description,
-            seed: seed as u64,
+            seed,
             replicates,
             base,
             axes,
@@ -602,36 +650,20 @@ impl SweepDef {
             analysis: raw.analysis,
             classifier: raw.classifier,
             keep_spikes,
-            plots,
+            plots: raw.plots,
             text: text.to_string(),
             hash: text_hash(text.as_bytes()),
             source: source.to_string(),
         };
+        cx.check_figure_window(&def.plots)?;
         def.check_plot_columns(text, source)?;
         def.check_settings(text, source)?;
-        // Every point must make a valid network: check them all before anything runs. An
-        // error points at the first [[axis]] or [[point]] table.
-        let points_line = raw
+        let first_table = raw
             .axis
             .first()
             .map(|a| a.span().start)
-            .or_else(|| raw.point.first().map(|p| p.span().start))
-            .map_or(1, |o| line_of(text, o));
-        for p in 0..def.n_points() {
-            let params = def.params_at(p);
-            let spec = def.model.spec(&params).map_err(|e| DefinitionError {
-                file: source.into(),
-                line: points_line,
-                field: format!("point {}", def.describe(p)),
-                message: e.to_string(),
-            })?;
-            spec.validate().map_err(|e| DefinitionError {
-                file: source.into(),
-                line: points_line,
-                field: format!("point {}", def.describe(p)),
-                message: e.to_string(),
-            })?;
-        }
+            .or_else(|| raw.point.first().map(|p| p.span().start));
+        cx.check_networks(&def, first_table)?;
         Ok(def)
     }
 

@@ -3,12 +3,11 @@
 
 use super::definition::{same_value, SweepDef};
 use crate::analysis::classify::Regime;
-use crate::record::{PopulationSpikes, Recording};
 use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid};
 use crate::plot::raster::{fig8, raster};
 use crate::store::layout::Layout;
 use crate::store::results::{Row, Value};
-use crate::store::{read_metadata, read_parquet, StoreError};
+use crate::store::spikes::read_spikes;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -138,71 +137,6 @@ pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
     out
 }
 
-/// A recording rebuilt from a kept spike file, for figures.
-pub fn recording_from_spikes(path: &std::path::Path) -> Result<Recording, StoreError> {
-    let md: BTreeMap<String, String> = read_metadata(path)?.into_iter().collect();
-    let df = read_parquet(path)?;
-    let bad = |m: &str| StoreError::Parquet {
-        path: path.display().to_string(),
-        message: m.to_string(),
-    };
-    let dt: f64 = md
-        .get("brunel_dt_ms")
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad("no brunel_dt_ms metadata"))?;
-    let duration: f64 = md
-        .get("brunel_duration_ms")
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad("no brunel_duration_ms metadata"))?;
-    let sizes: Vec<(String, usize)> = md
-        .get("brunel_sizes")
-        .map(|s| {
-            s.split(',')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.parse().unwrap_or(0)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut spikes: Vec<PopulationSpikes> = sizes
-        .iter()
-        .map(|(n, s)| PopulationSpikes {
-            name: n.clone(),
-            size: *s,
-            ..Default::default()
-        })
-        .collect();
-    let col = |n: &str| df.column(n).map_err(crate::store::StoreError::pq(path));
-    let pops = col("population")?
-        .as_materialized_series()
-        .str()
-        .map_err(StoreError::pq(path))?
-        .clone();
-    let neurons = col("neuron")?
-        .as_materialized_series()
-        .u32()
-        .map_err(StoreError::pq(path))?
-        .clone();
-    let times = col("time_ms")?
-        .as_materialized_series()
-        .f64()
-        .map_err(StoreError::pq(path))?
-        .clone();
-    for ((p, j), t) in pops.iter().zip(neurons.iter()).zip(times.iter()) {
-        if let (Some(p), Some(j), Some(t)) = (p, j, t) {
-            if let Some(ps) = spikes.iter_mut().find(|s| s.name == p) {
-                ps.steps.push((t / dt).round() as u32);
-                ps.neurons.push(j);
-            }
-        }
-    }
-    Ok(Recording {
-        dt_ms: dt,
-        n_steps: (duration / dt).round() as usize,
-        spikes,
-        voltages: vec![],
-    })
-}
-
 /// The figures stopped before all were drawn (a signal arrived).
 #[derive(Debug, thiserror::Error)]
 #[error("stopped by a signal while drawing figures ({drawn} drawn); redraw them with `brunel plot {folder}`")]
@@ -323,7 +257,7 @@ pub fn draw_all(
         files.sort();
         for f in files {
             check_stop(stop, &written, layout)?;
-            let rec = recording_from_spikes(&f)?;
+            let rec = read_spikes(&f)?;
             let stem = f
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -343,7 +277,7 @@ pub fn draw_all(
             let path = dir.join(format!("raster_{stem}.png"));
             raster(&rec, &path, &title, 0.0, dur, 200)?;
             written.push(path);
-            if def.model.name == crate::model::brunel::MODEL.name {
+            if def.model.fig8 {
                 let (a, b) = def
                     .plots
                     .fig8_window_ms

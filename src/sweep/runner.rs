@@ -14,6 +14,7 @@ use crate::rng::point_seed;
 use crate::run;
 use crate::store::layout::{hostname, tmp_name, Layout, Locked, ShardLock};
 use crate::store::results::{read_part, write_part, Row};
+use crate::store::spikes::write_spikes;
 use crate::store::{self, StoreError};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -547,7 +548,6 @@ fn run_task(def: &SweepDef, layout: &Layout, t: Task) -> Result<Row, TaskError> 
         .map_err(|e| TaskError::Run(e.to_string()))?;
     if def.keeps_spikes(t.point) {
         let path = layout.spikes_of(t.point, t.replicate);
-        let mut df = store::spikes_frame(&o.recording).map_err(|e| TaskError::Run(e.to_string()))?;
         let md = vec![
             ("brunel_point".to_string(), t.point.to_string()),
             ("brunel_replicate".to_string(), t.replicate.to_string()),
@@ -556,24 +556,10 @@ fn run_task(def: &SweepDef, layout: &Layout, t: Task) -> Result<Row, TaskError> 
                 "brunel_params".to_string(),
                 serde_json::to_string(&params.to_map()).unwrap_or_default(),
             ),
-            (
-                "brunel_duration_ms".to_string(),
-                o.spec.duration_ms.to_string(),
-            ),
-            ("brunel_dt_ms".to_string(), o.spec.dt_ms.to_string()),
-            (
-                "brunel_sizes".to_string(),
-                o.recording
-                    .spikes
-                    .iter()
-                    .map(|p| format!("{}={}", p.name, p.size))
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
             (HASH_KEY.to_string(), def.hash.clone()),
         ];
-        store::write_parquet_via(&tmp_name(&layout.tmp(), &path), &path, &mut df, &md)
-            .map_err(TaskError::Write)?;
+        let tmp = tmp_name(&layout.tmp(), &path);
+        write_spikes(&path, Some(&tmp), &o.recording, &md).map_err(TaskError::Write)?;
     }
     Ok(build_row(def, t.point, t.replicate, t.seed, RunResult::Done(&o)))
 }
