@@ -118,16 +118,16 @@ fn a_failed_or_panicking_run_is_recorded_and_costs_no_other_run() {
     assert_eq!(got.len(), reference.len(), "every run has a row");
     for (g, r) in got.iter().zip(&reference) {
         let point = match g.get("point") {
-            Some(brunel::store::results::Value::U32(p)) => *p,
+            Some(brunel::sweep::row::Value::U32(p)) => *p,
             other => panic!("point {other:?}"),
         };
         let regime = g.get("regime").cloned();
         let error = match g.get("error") {
-            Some(brunel::store::results::Value::Str(s)) => s.clone(),
+            Some(brunel::sweep::row::Value::Str(s)) => s.clone(),
             other => panic!("error column {other:?}"),
         };
         if point == 1 || point == 4 {
-            assert_eq!(regime, Some(brunel::store::results::Value::Str("failed".into())));
+            assert_eq!(regime, Some(brunel::sweep::row::Value::Str("failed".into())));
             assert!(error.contains("injected"), "{error}");
             let what = if point == 4 { "panic" } else { "failure" };
             assert!(error.contains(what), "{error}");
@@ -330,5 +330,29 @@ fn an_unsharded_run_and_a_shard_cannot_run_the_same_folder_at_once() {
     let mut first = first;
     let _ = first.kill();
     let _ = first.wait();
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn two_different_rows_for_one_run_are_a_merge_conflict() {
+    let d = scratch("conflict");
+    std::fs::write(d.join("s.toml"), small_sweep("c", 2, 1, 1, 300.0, 400)).unwrap();
+    let o = run_env(&["sweep", "s.toml", "--out", "a", "--no-plots"], &d, &[], 120);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let part = &part_files(&d.join("a"))[0];
+    let (mut rows, md) = brunel::sweep::parts::read_part(part).unwrap();
+    for (name, v) in rows[0].cells.iter_mut() {
+        if name == "rate_hz" {
+            *v = brunel::sweep::row::Value::F64(123.0);
+        }
+    }
+    let md: Vec<(String, String)> = md.into_iter().filter(|(k, _)| k.starts_with("brunel_") && k != "brunel_rows_sha256").collect();
+    let other = d.join("a/data/part-other.parquet");
+    brunel::sweep::parts::write_part(&d.join("a/tmp/x.tmp"), &other, &rows, &md).unwrap();
+    let o = run_env(&["merge", "a", "--no-plots"], &d, &[], 60);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("appears twice") && err.contains("point 0, replicate 0"), "{err}");
+    assert!(!d.join("a/results.parquet").exists());
     std::fs::remove_dir_all(&d).unwrap();
 }

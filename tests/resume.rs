@@ -51,7 +51,7 @@ fn wait_until(what: &str, deadline_s: u64, mut cond: impl FnMut() -> bool) {
 fn part_keys(dir: &Path) -> Vec<(u32, u32)> {
     let mut keys = vec![];
     for e in std::fs::read_dir(dir.join("data")).unwrap() {
-        let (rows, _) = brunel::store::results::read_part(&e.unwrap().path()).unwrap();
+        let (rows, _) = brunel::sweep::parts::read_part(&e.unwrap().path()).unwrap();
         keys.extend(rows.iter().map(|r| r.key().expect("read_part checks keys")));
     }
     keys.sort();
@@ -371,7 +371,7 @@ fn two_shards_at_once_into_one_folder_complete_and_merge_to_the_unsharded_run() 
     .status
     .success());
     assert_eq!(rows(&d.join("m")), rows(&d.join("whole")));
-    let merged = brunel::store::results::read_part(&d.join("m/results.parquet"))
+    let merged = brunel::sweep::parts::read_part(&d.join("m/results.parquet"))
         .unwrap()
         .0;
     assert_eq!(

@@ -135,14 +135,61 @@ fn bad_definitions_give_one_clear_error_and_create_nothing() {
 
 #[test]
 fn the_embedded_default_is_the_shipped_quick_map() {
+    // What the binary runs without a file is what sweeps/ ships: start it, read the definition
+    // it claims its folder with, and stop it.
+    let d = scratch("default");
+    let mut child = std::process::Command::new(bin())
+        .args(["sweep", "--out", "q", "--threads", "1", "--no-plots", "--quiet"])
+        .current_dir(&d)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while !d.join("q/definition.toml").exists() {
+        assert!(t0.elapsed().as_secs() < 60, "no definition.toml written");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
     let shipped = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/sweeps/brunel-phase-quick.toml"
     ))
     .unwrap();
-    assert_eq!(brunel::sweep::definition::DEFAULT_SWEEP, shipped);
-    let def = brunel::sweep::SweepDef::embedded_default();
+    assert_eq!(std::fs::read_to_string(d.join("q/definition.toml")).unwrap(), shipped);
+    let def = brunel::sweep::SweepDef::parse(&shipped, "shipped").unwrap();
     let p = def.params_at(0);
-    // C_E = 1000 and J = 0.1 mV are kept at reduced size.
+    // The README's claims: a 10 × 9 map at N = 3125 with C_E = 1000 and J = 0.1 mV kept.
+    assert_eq!((def.axes[0].values.len(), def.axes[1].values.len()), (10, 9));
+    assert_eq!(p.get("N_E") + p.get("N_I"), 3125.0);
     assert_eq!(brunel::model::brunel::in_degrees(&p), (1000, 250));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn analysis_and_classifier_overrides_change_the_rows() {
+    let d = scratch("overrides");
+    let base = small_sweep("o", 1, 2, 1, 400.0, 400);
+    std::fs::write(d.join("a.toml"), &base).unwrap();
+    std::fs::write(
+        d.join("b.toml"),
+        format!("{base}[analysis]\nfano_bin_ms = 10\n[classifier]\nquiescent_max_hz = 1e6\n"),
+    )
+    .unwrap();
+    for f in ["a", "b"] {
+        let out = brunel(&["sweep", &format!("{f}.toml"), "--out", f, "--no-plots"], &d);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let (a, b) = (rows(&d.join("a")), rows(&d.join("b")));
+    let get = |r: &brunel::sweep::row::Row, c: &str| r.get(c).cloned().unwrap();
+    for (ra, rb) in a.iter().zip(&b) {
+        // Same seed, same spikes: the 10 ms Fano factor of b is the slow one of a.
+        assert_eq!(get(ra, "rate_hz"), get(rb, "rate_hz"));
+        assert_eq!(get(rb, "fano_factor"), get(ra, "fano_factor_slow"));
+        assert_ne!(get(rb, "fano_factor"), get(ra, "fano_factor"));
+        // Every run is quiescent below 1 MHz.
+        assert_eq!(get(rb, "regime"), brunel::sweep::row::Value::Str("quiescent".into()));
+    }
+    assert!(a.iter().any(|r| get(r, "regime") != brunel::sweep::row::Value::Str("quiescent".into())));
+    std::fs::remove_dir_all(&d).unwrap();
 }

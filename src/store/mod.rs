@@ -1,8 +1,9 @@
-//! Parquet files: atomic writes (temporary name, then rename), provenance key-value metadata,
-//! spike trains, and the sweep results' part files.
+//! Files on disk: atomic writes (temporary name, then rename), Parquet with key-value
+//! metadata (a decoder panic on a corrupt file becomes an error), the spike-file format
+//! (`spikes`) and the layout of a results folder (`layout`). What the rows of a sweep mean
+//! lives in `sweep`.
 
 pub mod layout;
-pub mod results;
 pub mod spikes;
 
 use polars::prelude::*;

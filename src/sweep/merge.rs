@@ -4,7 +4,8 @@ use super::definition::SweepDef;
 use super::definition::Limits;
 use super::runner::{all_tasks, collect_rows, OnDamage, SweepError, Task, HASH_KEY, META_KEY};
 use crate::store::layout::{tmp_name, Layout};
-use crate::store::results::{write_part, Row};
+use super::parts::write_part;
+use super::row::Row;
 use std::collections::BTreeMap;
 use std::path::Path;
 

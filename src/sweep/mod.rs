@@ -3,6 +3,7 @@
 
 pub mod definition;
 pub mod merge;
+pub mod parts;
 pub mod progress;
 pub mod report;
 pub mod row;

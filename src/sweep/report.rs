@@ -6,7 +6,7 @@ use crate::analysis::classify::Regime;
 use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid};
 use crate::plot::raster::{fig8, raster};
 use crate::store::layout::Layout;
-use crate::store::results::{Row, Value};
+use super::row::{Row, Value};
 use crate::store::spikes::read_spikes;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

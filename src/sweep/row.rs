@@ -5,7 +5,81 @@
 use super::definition::SweepDef;
 use crate::analysis::{Measures, PopulationMeasures};
 use crate::run::{Prediction, RunOutcome, Timings};
-use crate::store::results::{Row, Value};
+
+/// One cell of a result row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    F64(f64),
+    U64(u64),
+    U32(u32),
+    Str(String),
+}
+
+/// One row: ordered (column, value) pairs; every row of a sweep has the same columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub cells: Vec<(String, Value)>,
+}
+
+impl Value {
+    /// Equal as stored: floats compare by their bits, so NaN equals NaN (a byte copy of a
+    /// part file holds the same rows) and 0.0 differs from -0.0.
+    pub fn same_bits(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::F64(a), Value::F64(b)) => a.to_bits() == b.to_bits(),
+            (a, b) => a == b,
+        }
+    }
+
+    /// The cell's type as the Parquet column holds it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::F64(_) => "f64",
+            Value::U64(_) => "u64",
+            Value::U32(_) => "u32",
+            Value::Str(_) => "string",
+        }
+    }
+}
+
+impl Row {
+    /// The value of a column.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.cells.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// (point, replicate): the key of a row; None when either column is missing or not u32
+    /// ([`read_part`] refuses such files, so rows read through it always have a key).
+    pub fn key(&self) -> Option<(u32, u32)> {
+        match (self.get("point"), self.get("replicate")) {
+            (Some(Value::U32(p)), Some(Value::U32(r))) => Some((*p, *r)),
+            _ => None,
+        }
+    }
+
+    /// The row with timing columns (`*_s`) removed: what must be identical between runs.
+    pub fn without_timings(&self) -> Row {
+        Row {
+            cells: self
+                .cells
+                .iter()
+                .filter(|(n, _)| !n.ends_with("_s"))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Same columns and values bit for bit (see [`Value::same_bits`]).
+    pub fn same_bits(&self, other: &Row) -> bool {
+        self.cells.len() == other.cells.len()
+            && self
+                .cells
+                .iter()
+                .zip(&other.cells)
+                .all(|((a, x), (b, y))| a == b && x.same_bits(y))
+    }
+}
+
 
 /// The `regime` of a run that failed; its `error` column holds the reason.
 pub const FAILED: &str = "failed";
@@ -148,6 +222,29 @@ fn push_theory(cells: &mut Vec<(String, Value)>, prediction: Option<&Prediction>
     cells.push(("theory_rates_hz".into(), Value::Str(all)));
 }
 
+/// Checks that a row read from disk has exactly the columns of `def`'s rows, with their
+/// types; the message names the first column that is missing, mistyped or unexpected.
+pub fn check_columns(def: &SweepDef, row: &Row) -> Result<(), String> {
+    let template = build_row(def, 0, 0, 0, RunResult::Failed(""));
+    for (name, want) in &template.cells {
+        match row.get(name) {
+            None => return Err(format!("column `{name}` is missing")),
+            Some(v) if std::mem::discriminant(v) != std::mem::discriminant(want) => {
+                return Err(format!(
+                    "column `{name}` holds {}, expected {}",
+                    v.type_name(),
+                    want.type_name()
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    match row.cells.iter().find(|(n, _)| template.get(n).is_none()) {
+        Some((n, _)) => Err(format!("unexpected column `{n}`")),
+        None => Ok(()),
+    }
+}
+
 /// The columns every row of `def` has, in order, known before anything runs (the row of a
 /// failed run has exactly the columns of a finished one).
 pub fn column_names(def: &SweepDef) -> Vec<String> {
@@ -156,4 +253,34 @@ pub fn column_names(def: &SweepDef) -> Vec<String> {
         .into_iter()
         .map(|(n, _)| n)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_from_disk_must_have_the_sweeps_columns_and_types() {
+        let text = "name = \"t\"\nmodel = \"brunel\"\nseed = 1\n[fixed]\nN_E = 400\nN_I = 100\n[[axis]]\nparam = \"g\"\nvalues = [4, 5]\n";
+        let def = SweepDef::parse(text, "t.toml").unwrap();
+        let row = build_row(&def, 1, 0, 9, RunResult::Failed("x"));
+        assert_eq!(row.key(), Some((1, 0)));
+        assert!(check_columns(&def, &row).is_ok());
+        assert_eq!(
+            column_names(&def),
+            row.cells.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()
+        );
+        let mut missing = row.clone();
+        missing.cells.retain(|(n, _)| n != "chi");
+        assert_eq!(check_columns(&def, &missing).unwrap_err(), "column `chi` is missing");
+        let mut mistyped = row.clone();
+        mistyped.cells[0].1 = Value::F64(1.0);
+        assert_eq!(
+            check_columns(&def, &mistyped).unwrap_err(),
+            "column `point` holds f64, expected u32"
+        );
+        let mut extra = row;
+        extra.cells.push(("zzz".into(), Value::U32(0)));
+        assert_eq!(check_columns(&def, &extra).unwrap_err(), "unexpected column `zzz`");
+    }
 }

@@ -13,7 +13,8 @@ use super::shard::Shard;
 use crate::rng::point_seed;
 use crate::run;
 use crate::store::layout::{hostname, tmp_name, Layout, Locked, ShardLock};
-use crate::store::results::{read_part, write_part, Row};
+use super::parts::{read_part, write_part};
+use super::row::{check_columns, Row};
 use crate::store::spikes::write_spikes;
 use crate::store::{self, StoreError};
 use rayon::prelude::*;
@@ -175,22 +176,40 @@ pub fn collect_rows(
                         found: hash,
                     });
                 }
+                if let Some(Err(message)) = r.first().map(|row| check_columns(def, row)) {
+                    let e = StoreError::Damaged {
+                        path: part.display().to_string(),
+                        message,
+                    };
+                    damaged.push(handle_damage(layout, &part, e, on_damage)?);
+                    continue;
+                }
                 rows.extend(r);
             }
             Err(StoreError::Io { path, error }) if error.kind() != std::io::ErrorKind::UnexpectedEof => {
                 // Not damage: the file could not be read at all (permissions, I/O).
                 return Err(StoreError::Io { path, error }.into());
             }
-            Err(e) => match on_damage {
-                OnDamage::Quarantine => {
-                    let dest = layout.quarantine_file(&part)?;
-                    damaged.push(format!("{e}; moved to {}", dest.display()));
-                }
-                OnDamage::Report => damaged.push(e.to_string()),
-            },
+            Err(e) => damaged.push(handle_damage(layout, &part, e, on_damage)?),
         }
     }
     Ok((rows, damaged))
+}
+
+/// Quarantines a damaged part (or only reports it) and says what happened.
+fn handle_damage(
+    layout: &Layout,
+    part: &std::path::Path,
+    e: StoreError,
+    on_damage: OnDamage,
+) -> Result<String, SweepError> {
+    Ok(match on_damage {
+        OnDamage::Quarantine => {
+            let dest = layout.quarantine_file(part)?;
+            format!("{e}; moved to {}", dest.display())
+        }
+        OnDamage::Report => e.to_string(),
+    })
 }
 
 fn rfc3339(t: SystemTime) -> String {

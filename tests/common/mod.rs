@@ -45,7 +45,7 @@ pub fn small_sweep(
 }
 
 /// Every row of a results folder, sorted by (point, replicate), without timing columns.
-pub fn rows(dir: &Path) -> Vec<brunel::store::results::Row> {
+pub fn rows(dir: &Path) -> Vec<brunel::sweep::row::Row> {
     let def = brunel::sweep::merge::folder_definition(dir).unwrap();
     let layout = brunel::store::layout::Layout::new(dir);
     let rows = brunel::sweep::merge::gather(&def, &layout).unwrap().rows;

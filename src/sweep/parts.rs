@@ -1,81 +1,10 @@
-//! Result rows (one per point and replicate) and their Parquet part files.
+//! Part files: rows of a sweep as Parquet with their provenance and a checksum, written
+//! whole (temporary name, then rename) and verified whole when read back.
 
-use super::StoreError;
+use super::row::{Row, Value};
+use crate::store::StoreError;
 use polars::prelude::*;
 use std::path::Path;
-
-/// One cell of a result row.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    F64(f64),
-    U64(u64),
-    U32(u32),
-    Str(String),
-}
-
-/// One row: ordered (column, value) pairs; every row of a sweep has the same columns.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub cells: Vec<(String, Value)>,
-}
-
-impl Value {
-    /// Equal as stored: floats compare by their bits, so NaN equals NaN (a byte copy of a
-    /// part file holds the same rows) and 0.0 differs from -0.0.
-    pub fn same_bits(&self, other: &Value) -> bool {
-        match (self, other) {
-            (Value::F64(a), Value::F64(b)) => a.to_bits() == b.to_bits(),
-            (a, b) => a == b,
-        }
-    }
-
-    fn type_name(&self) -> &'static str {
-        match self {
-            Value::F64(_) => "f64",
-            Value::U64(_) => "u64",
-            Value::U32(_) => "u32",
-            Value::Str(_) => "string",
-        }
-    }
-}
-
-impl Row {
-    /// The value of a column.
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.cells.iter().find(|(n, _)| n == name).map(|(_, v)| v)
-    }
-
-    /// (point, replicate): the key of a row; None when either column is missing or not u32
-    /// ([`read_part`] refuses such files, so rows read through it always have a key).
-    pub fn key(&self) -> Option<(u32, u32)> {
-        match (self.get("point"), self.get("replicate")) {
-            (Some(Value::U32(p)), Some(Value::U32(r))) => Some((*p, *r)),
-            _ => None,
-        }
-    }
-
-    /// The row with timing columns (`*_s`) removed: what must be identical between runs.
-    pub fn without_timings(&self) -> Row {
-        Row {
-            cells: self
-                .cells
-                .iter()
-                .filter(|(n, _)| !n.ends_with("_s"))
-                .cloned()
-                .collect(),
-        }
-    }
-
-    /// Same columns and values bit for bit (see [`Value::same_bits`]).
-    pub fn same_bits(&self, other: &Row) -> bool {
-        self.cells.len() == other.cells.len()
-            && self
-                .cells
-                .iter()
-                .zip(&other.cells)
-                .all(|((a, x), (b, y))| a == b && x.same_bits(y))
-    }
-}
 
 /// Metadata key of a part file's checksum: SHA-256 over its rows (names, types, value bits)
 /// and every other `brunel_*` metadata pair, so a flipped bit anywhere in the data or the provenance is
@@ -188,7 +117,7 @@ pub fn write_part(
     let mut df = rows_to_frame(rows).map_err(StoreError::pq(path))?;
     let mut md = metadata.to_vec();
     md.push((CHECKSUM_KEY.to_string(), rows_digest(rows, metadata)));
-    super::write_parquet_via(tmp, path, &mut df, &md)
+    crate::store::write_parquet_via(tmp, path, &mut df, &md)
 }
 
 /// Rows back from a data frame written by [`rows_to_frame`].
@@ -235,8 +164,8 @@ pub fn frame_to_rows(df: &DataFrame) -> Result<Vec<Row>, PolarsError> {
 /// or wrong checksum, a null cell or a row without its u32 `point`/`replicate` key is an error
 /// naming the file.
 pub fn read_part(path: &Path) -> Result<(Vec<Row>, Vec<(String, String)>), StoreError> {
-    let md = super::read_metadata(path)?;
-    let df = super::read_parquet(path)?;
+    let md = crate::store::read_metadata(path)?;
+    let df = crate::store::read_parquet(path)?;
     let damaged = |message: String| StoreError::Damaged {
         path: path.display().to_string(),
         message,
@@ -267,6 +196,7 @@ pub fn read_part(path: &Path) -> Result<(Vec<Row>, Vec<(String, String)>), Store
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sweep::row::{Row, Value};
 
     #[test]
     fn part_files_verify_their_checksum_and_catch_changed_bytes() {
