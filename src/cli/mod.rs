@@ -2,6 +2,7 @@
 //! into the library so tests drive the same code.
 
 mod bench;
+mod progress;
 mod info;
 mod simulate;
 mod sweep;

@@ -142,8 +142,6 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         threads,
         shard,
         flush_every: Duration::from_secs_f64(a.flush_every_s),
-        progress_every: Duration::from_secs_f64(a.progress_every_s.max(0.1)),
-        quiet: a.quiet,
         write_retries: a.write_retries.min(1000),
         write_retry_pause: Duration::from_secs_f64(if a.write_retry_pause_s.is_finite() {
             a.write_retry_pause_s.clamp(0.0, 3600.0)
@@ -169,7 +167,13 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         threads,
         out.display()
     );
-    let report = prepared.run(&stop)?;
+    let mut progress = super::progress::Progress::new(
+        &def.name,
+        prepared.todo(),
+        Duration::from_secs_f64(a.progress_every_s.max(0.1)),
+        a.quiet,
+    );
+    let report = prepared.run(&stop, &mut progress)?;
     for q in &report.quarantined {
         eprintln!("warning: damaged part file {q}; its runs were redone");
     }
@@ -239,12 +243,8 @@ fn finish_folder(
         rows.len()
     );
     if !no_plots {
-        let files = draw_all(def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
-        println!(
-            "figures: {} ({} files)",
-            layout.plots().display(),
-            files.len()
-        );
+        let drawn = draw_all(def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
+        print_drawn(&layout, &drawn);
     }
     if layout
         .spikes()
@@ -255,6 +255,18 @@ fn finish_folder(
         println!("kept spike trains: {}", layout.spikes().display());
     }
     Ok(())
+}
+
+/// Where the figures went, and what was skipped.
+fn print_drawn(layout: &Layout, drawn: &crate::sweep::report::Drawn) {
+    for n in &drawn.notes {
+        eprintln!("note: {n}");
+    }
+    println!(
+        "figures: {} ({} files)",
+        layout.plots().display(),
+        drawn.files.len()
+    );
 }
 
 /// Warns about damaged part files found by a reading command (which leaves them in place).
@@ -276,12 +288,8 @@ pub fn merge_cmd(dir: &Path, no_plots: bool, limits: &LimitArgs) -> anyhow::Resu
     );
     println!("{}", regime_table(&def, &rows));
     if !no_plots {
-        let files = draw_all(&def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
-        println!(
-            "figures: {} ({} files)",
-            layout.plots().display(),
-            files.len()
-        );
+        let drawn = draw_all(&def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
+        print_drawn(&layout, &drawn);
     }
     Ok(())
 }
@@ -312,9 +320,12 @@ pub fn plot_cmd(dir: &Path, limits: &LimitArgs) -> anyhow::Result<()> {
             def.n_runs()
         );
     }
-    let files = draw_all(&def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
+    let drawn = draw_all(&def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
     println!("{}", regime_table(&def, &rows));
-    for f in files {
+    for n in &drawn.notes {
+        eprintln!("note: {n}");
+    }
+    for f in &drawn.files {
         println!("{}", f.display());
     }
     Ok(())

@@ -324,11 +324,13 @@ pub fn contour_segments(grid: &Grid, level: f64) -> Vec<[(f64, f64); 2]> {
     for iy in 0..ny.saturating_sub(1) {
         for ix in 0..nx.saturating_sub(1) {
             let corners = [(ix, iy), (ix + 1, iy), (ix + 1, iy + 1), (ix, iy + 1)];
-            let v: Vec<Option<f64>> = corners.iter().map(|&(x, y)| grid.cells[y][x]).collect();
-            if v.iter().any(|c| c.is_none()) {
+            let Some(v) = corners
+                .iter()
+                .map(|&(x, y)| grid.cells[y][x])
+                .collect::<Option<Vec<f64>>>()
+            else {
                 continue;
-            }
-            let v: Vec<f64> = v.into_iter().map(|c| c.unwrap()).collect();
+            };
             let mut pts = Vec::new();
             for e in 0..4 {
                 let (a, b) = (e, (e + 1) % 4);
@@ -352,144 +354,119 @@ pub fn contour_segments(grid: &Grid, level: f64) -> Vec<[(f64, f64); 2]> {
     segs
 }
 
-/// Draws the regime map: one colour per regime (majority over replicates), a legend, the
-/// balance line g = 4 (where g is an axis) and contours of the mean-field rate `theory`.
-pub fn regime_map(
-    regimes: &[Vec<Option<Regime>>],
-    xs: &[f64],
-    ys: &[f64],
-    x_name: &str,
-    y_name: &str,
-    theory: Option<&Grid>,
-    path: &Path,
-    title: &str,
-) -> Result<(), PlotError> {
+/// What the regime map shows: the regime of each cell (`regimes[iy][ix]`, majority over
+/// replicates) over the two axes, and optionally the mean-field rate to draw contours of.
+pub struct RegimeMap<'a> {
+    pub regimes: Vec<Vec<Option<Regime>>>,
+    pub xs: &'a [f64],
+    pub ys: &'a [f64],
+    pub x_name: &'a str,
+    pub y_name: &'a str,
+    pub theory: Option<&'a Grid>,
+}
+
+/// Draws the regime map: one colour per regime, a legend, the balance line g = 4 (where g is
+/// an axis) and contours of the mean-field rate.
+pub fn regime_map(map: &RegimeMap, path: &Path, title: &str) -> Result<(), PlotError> {
     ensure_font();
-    let (nx, ny) = (xs.len(), ys.len());
     let root = BitMapBackend::new(path, (1050, 720)).into_drawing_area();
     plot_try!(path, root.fill(&WHITE));
     let root = root
         .titled(title, (FONT_FAMILY, 22))
         .map_err(PlotError::at(path))?;
     let (main, legend) = root.split_horizontally(840);
-    let mut chart = cell_chart(&main, path, (xs, ys), (x_name, y_name))?;
-    let cells = regimes.iter().enumerate().flat_map(|(iy, row)| {
+    let mut chart = cell_chart(&main, path, (map.xs, map.ys), (map.x_name, map.y_name))?;
+    let cells = map.regimes.iter().enumerate().flat_map(|(iy, row)| {
         row.iter()
             .enumerate()
             .map(move |(ix, r)| (ix, iy, r.map(regime_colour).unwrap_or(WHITE)))
     });
     fill_cells(&mut chart, path, cells)?;
-    if let Some(th) = theory {
-        for level in [1.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0] {
-            let segs = contour_segments(th, level);
-            if segs.is_empty() {
-                continue;
-            }
-            plot_try!(
-                path,
-                chart.draw_series(
-                    segs.iter().map(|s| PathElement::new(
-                        vec![s[0], s[1]],
-                        BLACK.mix(0.55).stroke_width(1)
-                    ))
-                )
-            );
-            // Label the level at the segment nearest the map's centre.
-            let c = ((nx as f64 - 1.0) / 2.0, (ny as f64 - 1.0) / 2.0);
-            let s = segs.iter().min_by(|a, b| {
-                let d = |s: &[(f64, f64); 2]| (s[0].0 - c.0).powi(2) + (s[0].1 - c.1).powi(2);
-                d(a).total_cmp(&d(b))
-            });
-            if let Some(s) = s {
-                plot_try!(
-                    path,
-                    chart.draw_series(std::iter::once(Text::new(
-                        format!("{level} Hz"),
-                        s[0],
-                        (FONT_FAMILY, 13).into_font().color(&BLACK)
-                    )))
-                );
-            }
-        }
+    if let Some(th) = map.theory {
+        draw_rate_contours(&mut chart, path, th)?;
     }
-    let line = |v: &[f64]| frac_index(v, 4.0);
-    if x_name == "g" {
-        if let Some(x) = line(xs) {
-            plot_try!(
-                path,
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(x, -0.5), (x, ny as f64 - 0.5)],
-                    BLACK.stroke_width(3)
-                )))
-            );
-        }
-    } else if y_name == "g" {
-        if let Some(y) = line(ys) {
-            plot_try!(
-                path,
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(-0.5, y), (nx as f64 - 0.5, y)],
-                    BLACK.stroke_width(3)
-                )))
-            );
-        }
-    }
+    draw_balance_line(&mut chart, path, map)?;
+    draw_regime_legend(&legend, path, map.theory.is_some())?;
+    plot_try!(path, root.present());
+    Ok(())
+}
 
-    // Legend.
+/// Contours of the mean-field rate at 1 … 300 Hz, each labelled near the map's centre.
+fn draw_rate_contours(chart: &mut CellChart<'_, '_>, path: &Path, th: &Grid) -> Result<(), PlotError> {
+    let c = ((th.xs.len() as f64 - 1.0) / 2.0, (th.ys.len() as f64 - 1.0) / 2.0);
+    for level in [1.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0] {
+        let segs = contour_segments(th, level);
+        plot_try!(
+            path,
+            chart.draw_series(
+                segs.iter()
+                    .map(|s| PathElement::new(vec![s[0], s[1]], BLACK.mix(0.55).stroke_width(1)))
+            )
+        );
+        let d = |s: &[(f64, f64); 2]| (s[0].0 - c.0).powi(2) + (s[0].1 - c.1).powi(2);
+        if let Some(s) = segs.iter().min_by(|a, b| d(a).total_cmp(&d(b))) {
+            let style = (FONT_FAMILY, 13).into_font().color(&BLACK);
+            plot_try!(
+                path,
+                chart.draw_series(std::iter::once(Text::new(format!("{level} Hz"), s[0], style)))
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The balance line g = 4 where g is one of the axes.
+fn draw_balance_line(chart: &mut CellChart<'_, '_>, path: &Path, map: &RegimeMap) -> Result<(), PlotError> {
+    let (nx, ny) = (map.xs.len() as f64, map.ys.len() as f64);
+    let line = if map.x_name == "g" {
+        frac_index(map.xs, 4.0).map(|x| vec![(x, -0.5), (x, ny - 0.5)])
+    } else if map.y_name == "g" {
+        frac_index(map.ys, 4.0).map(|y| vec![(-0.5, y), (nx - 0.5, y)])
+    } else {
+        None
+    };
+    if let Some(points) = line {
+        plot_try!(
+            path,
+            chart.draw_series(std::iter::once(PathElement::new(points, BLACK.stroke_width(3))))
+        );
+    }
+    Ok(())
+}
+
+/// The legend: a swatch per regime, the balance line, and the contours when drawn.
+fn draw_regime_legend(
+    legend: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    path: &Path,
+    with_theory: bool,
+) -> Result<(), PlotError> {
     let style = (FONT_FAMILY, 17).into_font();
     for (k, r) in Regime::ALL.iter().enumerate() {
         let y = 60 + 34 * k as i32;
         plot_try!(
             path,
-            legend.draw(&Rectangle::new(
-                [(10, y), (34, y + 22)],
-                regime_colour(*r).filled()
-            ))
+            legend.draw(&Rectangle::new([(10, y), (34, y + 22)], regime_colour(*r).filled()))
         );
         plot_try!(
             path,
-            legend.draw(&Text::new(
-                r.label().to_string(),
-                (42, y + 3),
-                style.clone()
-            ))
+            legend.draw(&Text::new(r.label().to_string(), (42, y + 3), style.clone()))
         );
     }
-    let y = 60 + 34 * Regime::ALL.len() as i32 + 10;
-    plot_try!(
-        path,
-        legend.draw(&PathElement::new(
-            vec![(10, y + 10), (34, y + 10)],
-            BLACK.stroke_width(3)
-        ))
-    );
-    plot_try!(
-        path,
-        legend.draw(&Text::new(
-            "g = 4 (balance)".to_string(),
-            (42, y + 2),
-            style.clone()
-        ))
-    );
-    if theory.is_some() {
-        let y = y + 34;
+    let mut lines = vec![("g = 4 (balance)", BLACK.stroke_width(3))];
+    if with_theory {
+        lines.push(("mean-field rate", BLACK.mix(0.55).stroke_width(1)));
+    }
+    for (k, (label, stroke)) in lines.into_iter().enumerate() {
+        let y = 60 + 34 * Regime::ALL.len() as i32 + 10 + 34 * k as i32;
         plot_try!(
             path,
-            legend.draw(&PathElement::new(
-                vec![(10, y + 10), (34, y + 10)],
-                BLACK.mix(0.55).stroke_width(1)
-            ))
+            legend.draw(&PathElement::new(vec![(10, y + 10), (34, y + 10)], stroke))
         );
         plot_try!(
             path,
-            legend.draw(&Text::new(
-                "mean-field rate".to_string(),
-                (42, y + 2),
-                style.clone()
-            ))
+            legend.draw(&Text::new(label.to_string(), (42, y + 2), style.clone()))
         );
     }
-    plot_try!(path, root.present());
     Ok(())
 }
 

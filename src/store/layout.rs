@@ -168,6 +168,15 @@ pub struct ShardLock {
     path: PathBuf,
 }
 
+/// Why a shard lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(transparent)]
+    Locked(#[from] Locked),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Another live process holds a lock on runs this process would run.
 #[derive(Debug, thiserror::Error)]
 #[error("shard {shard} of {folder} overlaps shard {other} that is being run by {owner} (lock file {lock}); wait for it to finish, or remove the lock file if that process is gone")]
@@ -213,7 +222,7 @@ impl ShardLock {
     /// run and `--shard 0/2` would run the same runs). Locks left by dead processes on this
     /// host are removed. The check and the claim happen under a folder-wide file lock, so two
     /// processes starting together cannot both pass.
-    pub fn acquire(layout: &Layout, index: usize, count: usize) -> Result<Result<ShardLock, Locked>, StoreError> {
+    pub fn acquire(layout: &Layout, index: usize, count: usize) -> Result<ShardLock, LockError> {
         let dir = layout.locks();
         let guard_path = dir.join("guard");
         let guard = std::fs::OpenOptions::new()
@@ -248,13 +257,14 @@ impl ShardLock {
                     text.chars().take(60).collect::<String>()
                 ),
             };
-            return Ok(Err(Locked {
+            return Err(Locked {
                 shard: tag,
                 other: format!("{}-of-{}", other.0, other.1),
                 folder: layout.root.display().to_string(),
                 owner,
                 lock: path.display().to_string(),
-            }));
+            }
+            .into());
         }
         let path = dir.join(format!("shard-{tag}.lock"));
         let text = format!("{}\n{}\n", std::process::id(), hostname());
@@ -262,7 +272,7 @@ impl ShardLock {
             use std::io::Write;
             f.write_all(text.as_bytes()).map_err(StoreError::io(&path))
         })?;
-        Ok(Ok(ShardLock { path }))
+        Ok(ShardLock { path })
         // `guard` is unlocked when dropped here.
     }
 }
@@ -291,17 +301,19 @@ mod tests {
         let root = std::env::temp_dir().join(format!("brunel-lock-{}", std::process::id()));
         let l = Layout::new(&root);
         l.create().unwrap();
-        let a = ShardLock::acquire(&l, 0, 1).unwrap().unwrap();
-        let b = ShardLock::acquire(&l, 0, 1).unwrap().unwrap_err();
+        let a = ShardLock::acquire(&l, 0, 1).unwrap();
+        let LockError::Locked(b) = ShardLock::acquire(&l, 0, 1).unwrap_err() else {
+            panic!("expected Locked")
+        };
         assert!(b.owner.contains(&std::process::id().to_string()), "{b}");
         assert!(b.to_string().contains(&hostname()));
         // The unsharded run overlaps every shard of any count.
-        assert!(ShardLock::acquire(&l, 1, 2).unwrap().is_err());
+        assert!(ShardLock::acquire(&l, 1, 2).is_err());
         drop(a);
-        let s0 = ShardLock::acquire(&l, 0, 2).unwrap().unwrap();
-        assert!(ShardLock::acquire(&l, 1, 2).unwrap().is_ok(), "disjoint shards");
-        assert!(ShardLock::acquire(&l, 0, 1).unwrap().is_err(), "unsharded vs 0/2");
-        assert!(ShardLock::acquire(&l, 0, 3).unwrap().is_err(), "0/3 vs 0/2");
+        let s0 = ShardLock::acquire(&l, 0, 2).unwrap();
+        assert!(ShardLock::acquire(&l, 1, 2).is_ok(), "disjoint shards");
+        assert!(ShardLock::acquire(&l, 0, 1).is_err(), "unsharded vs 0/2");
+        assert!(ShardLock::acquire(&l, 0, 3).is_err(), "0/3 vs 0/2");
         drop(s0);
         std::fs::remove_dir_all(&root).unwrap();
     }
@@ -317,13 +329,17 @@ mod tests {
             format!("4294967\n{}\n", hostname()),
         )
         .unwrap();
-        assert!(ShardLock::acquire(&l, 0, 1).unwrap().is_ok());
+        assert!(ShardLock::acquire(&l, 0, 1).is_ok());
         std::fs::write(l.locks().join("shard-0-of-2.lock"), "garbage").unwrap();
-        let e = ShardLock::acquire(&l, 0, 2).unwrap().unwrap_err();
+        let LockError::Locked(e) = ShardLock::acquire(&l, 0, 2).unwrap_err() else {
+            panic!("expected Locked")
+        };
         assert!(e.owner.contains("unknown process") && e.owner.contains("garbage"), "{e}");
         // A lock held by another host is never taken over.
         std::fs::write(l.locks().join("shard-0-of-2.lock"), "12\nother-host\n").unwrap();
-        let e = ShardLock::acquire(&l, 0, 2).unwrap().unwrap_err();
+        let LockError::Locked(e) = ShardLock::acquire(&l, 0, 2).unwrap_err() else {
+            panic!("expected Locked")
+        };
         assert!(e.owner.contains("pid 12 on host other-host"), "{e}");
         std::fs::remove_dir_all(&root).unwrap();
     }

@@ -3,7 +3,7 @@
 
 use super::definition::{same_value, SweepDef};
 use crate::analysis::classify::Regime;
-use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid};
+use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid, RegimeMap};
 use crate::plot::raster::{fig8, raster};
 use crate::store::layout::Layout;
 use super::row::{Row, Value};
@@ -145,110 +145,160 @@ pub struct DrawingStopped {
     pub folder: String,
 }
 
-/// Draws every figure of a sweep into `plots/`; returns the files written. `stop` is asked
-/// before each figure: when it says so, drawing ends with [`DrawingStopped`].
+/// The figures of a sweep: the files written, and notes on what was skipped and why.
+#[derive(Debug, Clone, Default)]
+pub struct Drawn {
+    pub files: Vec<PathBuf>,
+    pub notes: Vec<String>,
+}
+
+/// Draws every figure of a sweep into `plots/`. `stop` is asked before each figure: when it
+/// says so, drawing ends with [`DrawingStopped`]. A kept spike file that cannot be read is
+/// skipped with a note, not an error.
 pub fn draw_all(
     def: &SweepDef,
     layout: &Layout,
     rows: &[Row],
     stop: &dyn Fn() -> bool,
-) -> anyhow::Result<Vec<PathBuf>> {
+) -> anyhow::Result<Drawn> {
     let dir = layout.plots();
     std::fs::create_dir_all(&dir)?;
-    let mut written = Vec::new();
-    let xs = &def.axes[0].values;
-    let xa = &def.axes[0].param;
+    let mut d = Drawing {
+        def,
+        layout,
+        rows,
+        stop,
+        dir,
+        out: Drawn::default(),
+    };
     match def.axes.get(1) {
-        Some(ya) => {
-            let grid_of = |col: &str| {
-                Grid::from_samples(
-                    xa,
-                    &ya.param,
-                    xs,
-                    &ya.values,
-                    rows.iter().filter_map(|r| {
-                        Some((f64_of(r, xa)?, f64_of(r, &ya.param)?, f64_of(r, col)?))
-                    }),
-                )
-            };
-            for col in &def.plots.heatmaps {
-                check_stop(stop, &written, layout)?;
-                if rows.first().and_then(|r| r.get(col)).is_none() {
-                    eprintln!("warning: no column `{col}` in the results; heatmap skipped");
-                    continue;
-                }
-                let path = dir.join(format!("heatmap_{col}.png"));
-                heatmap(
-                    &grid_of(col),
-                    &path,
-                    &format!("{}: {}", def.name, column_label(col)),
-                    &column_label(col),
-                )?;
-                written.push(path);
-            }
+        Some(_) => {
+            d.heatmaps()?;
             if def.plots.regime_map {
-                check_stop(stop, &written, layout)?;
-                let theory = if rows
-                    .first()
-                    .and_then(|r| f64_of(r, "theory_rate_hz"))
-                    .is_some_and(|v| v.is_finite())
-                {
-                    Some(grid_of("theory_rate_hz"))
-                } else {
-                    None
-                };
-                let path = dir.join("regime_map.png");
-                let title = format!("{}: regimes ({} runs)", def.name, rows.len());
-                regime_map(
-                    &regime_grid(def, rows),
-                    xs,
-                    &ya.values,
-                    xa,
-                    &ya.param,
-                    theory.as_ref(),
-                    &path,
-                    &title,
-                )?;
-                written.push(path);
+                d.regime_map()?;
             }
         }
-        None => {
-            for col in &def.plots.heatmaps {
-                check_stop(stop, &written, layout)?;
-                if rows.first().and_then(|r| r.get(col)).is_none() {
-                    eprintln!("warning: no column `{col}` in the results; curve skipped");
-                    continue;
-                }
-                let pts: Vec<(f64, Vec<f64>)> = xs
-                    .iter()
-                    .map(|&x| {
-                        (
-                            x,
-                            rows.iter()
-                                .filter(|r| f64_of(r, xa).is_some_and(|v| same_value(v, x)))
-                                .filter_map(|r| f64_of(r, col))
-                                .collect(),
-                        )
-                    })
-                    .collect();
-                let path = dir.join(format!("curve_{col}.png"));
-                curve(
-                    &pts,
-                    xa,
-                    &column_label(col),
-                    &path,
-                    &format!(
-                        "{}: {} (mean ± sd over replicates)",
-                        def.name,
-                        column_label(col)
-                    ),
-                )?;
-                written.push(path);
-            }
-        }
+        None => d.curves()?,
     }
-    // Fig.-8-style figures of kept spike trains.
-    if let Ok(entries) = std::fs::read_dir(layout.spikes()) {
+    d.kept_spikes()?;
+    Ok(d.out)
+}
+
+/// One call of [`draw_all`] in progress.
+struct Drawing<'a> {
+    def: &'a SweepDef,
+    layout: &'a Layout,
+    rows: &'a [Row],
+    stop: &'a dyn Fn() -> bool,
+    dir: PathBuf,
+    out: Drawn,
+}
+
+impl Drawing<'_> {
+    fn check_stop(&self) -> anyhow::Result<()> {
+        if (self.stop)() {
+            return Err(DrawingStopped {
+                drawn: self.out.files.len(),
+                folder: self.layout.root.display().to_string(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The mean of `col` per cell of the first two axes.
+    fn grid_of(&self, col: &str) -> Grid {
+        let (xa, ya) = (&self.def.axes[0], &self.def.axes[1]);
+        Grid::from_samples(
+            &xa.param,
+            &ya.param,
+            &xa.values,
+            &ya.values,
+            self.rows.iter().filter_map(|r| {
+                Some((f64_of(r, &xa.param)?, f64_of(r, &ya.param)?, f64_of(r, col)?))
+            }),
+        )
+    }
+
+    fn has_column(&mut self, col: &str) -> bool {
+        let has = self.rows.first().and_then(|r| r.get(col)).is_some();
+        if !has {
+            self.out.notes.push(format!("no column `{col}` in the results; its figure is skipped"));
+        }
+        has
+    }
+
+    fn heatmaps(&mut self) -> anyhow::Result<()> {
+        for col in &self.def.plots.heatmaps {
+            self.check_stop()?;
+            if !self.has_column(col) {
+                continue;
+            }
+            let path = self.dir.join(format!("heatmap_{col}.png"));
+            let label = column_label(col);
+            heatmap(&self.grid_of(col), &path, &format!("{}: {label}", self.def.name), &label)?;
+            self.out.files.push(path);
+        }
+        Ok(())
+    }
+
+    fn regime_map(&mut self) -> anyhow::Result<()> {
+        self.check_stop()?;
+        let theory_known = self
+            .rows
+            .iter()
+            .filter_map(|r| f64_of(r, "theory_rate_hz"))
+            .any(|v| v.is_finite());
+        let theory = theory_known.then(|| self.grid_of("theory_rate_hz"));
+        let (xa, ya) = (&self.def.axes[0], &self.def.axes[1]);
+        let map = RegimeMap {
+            regimes: regime_grid(self.def, self.rows),
+            xs: &xa.values,
+            ys: &ya.values,
+            x_name: &xa.param,
+            y_name: &ya.param,
+            theory: theory.as_ref(),
+        };
+        let path = self.dir.join("regime_map.png");
+        let title = format!("{}: regimes ({} runs)", self.def.name, self.rows.len());
+        regime_map(&map, &path, &title)?;
+        self.out.files.push(path);
+        Ok(())
+    }
+
+    /// One-axis sweeps: mean ± sd over replicates of each column.
+    fn curves(&mut self) -> anyhow::Result<()> {
+        let xa = &self.def.axes[0];
+        for col in &self.def.plots.heatmaps {
+            self.check_stop()?;
+            if !self.has_column(col) {
+                continue;
+            }
+            let pts: Vec<(f64, Vec<f64>)> = xa
+                .values
+                .iter()
+                .map(|&x| {
+                    let at_x = self
+                        .rows
+                        .iter()
+                        .filter(|r| f64_of(r, &xa.param).is_some_and(|v| same_value(v, x)));
+                    (x, at_x.filter_map(|r| f64_of(r, col)).collect())
+                })
+                .collect();
+            let path = self.dir.join(format!("curve_{col}.png"));
+            let label = column_label(col);
+            let title = format!("{}: {label} (mean ± sd over replicates)", self.def.name);
+            curve(&pts, &xa.param, &label, &path, &title)?;
+            self.out.files.push(path);
+        }
+        Ok(())
+    }
+
+    /// Raster and Fig.-8-style figures of every kept spike train.
+    fn kept_spikes(&mut self) -> anyhow::Result<()> {
+        let Ok(entries) = std::fs::read_dir(self.layout.spikes()) else {
+            return Ok(());
+        };
         let mut files: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())
@@ -256,49 +306,41 @@ pub fn draw_all(
             .collect();
         files.sort();
         for f in files {
-            check_stop(stop, &written, layout)?;
-            let rec = read_spikes(&f)?;
-            let stem = f
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let point: usize = stem
-                .split('-')
-                .nth(1)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            let what = if point < def.n_points() {
-                def.describe(point)
-            } else {
-                stem.clone()
-            };
-            let dur = rec.n_steps as f64 * rec.dt_ms;
-            let title = format!("{} — {what}", def.name);
-            let path = dir.join(format!("raster_{stem}.png"));
-            raster(&rec, &path, &title, 0.0, dur, 200)?;
-            written.push(path);
-            if def.model.fig8 {
-                let (a, b) = def
-                    .plots
-                    .fig8_window_ms
-                    .map(|[a, b]| (a.min(dur), b.min(dur)))
-                    .unwrap_or(((dur - 200.0).max(0.0), dur));
-                let path = dir.join(format!("fig8_{stem}.png"));
-                fig8(&rec, &path, &title, a, b, 50)?;
-                written.push(path);
+            self.check_stop()?;
+            match read_spikes(&f) {
+                Ok(rec) => self.spike_figures(&f, &rec)?,
+                Err(e) => self.out.notes.push(format!("kept spikes skipped: {e}")),
             }
         }
+        Ok(())
     }
-    Ok(written)
-}
 
-fn check_stop(stop: &dyn Fn() -> bool, written: &[PathBuf], layout: &Layout) -> anyhow::Result<()> {
-    if stop() {
-        return Err(DrawingStopped {
-            drawn: written.len(),
-            folder: layout.root.display().to_string(),
+    fn spike_figures(&mut self, file: &std::path::Path, rec: &crate::record::Recording) -> anyhow::Result<()> {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let point = stem.split('-').nth(1).and_then(|s| s.parse::<usize>().ok());
+        let what = match point {
+            Some(p) if p < self.def.n_points() => self.def.describe(p),
+            _ => stem.clone(),
+        };
+        let dur = rec.n_steps as f64 * rec.dt_ms;
+        let title = format!("{} — {what}", self.def.name);
+        let path = self.dir.join(format!("raster_{stem}.png"));
+        raster(rec, &path, &title, 0.0, dur, 200)?;
+        self.out.files.push(path);
+        if self.def.model.fig8 {
+            let (a, b) = self
+                .def
+                .plots
+                .fig8_window_ms
+                .map(|[a, b]| (a.min(dur), b.min(dur)))
+                .unwrap_or(((dur - 200.0).max(0.0), dur));
+            let path = self.dir.join(format!("fig8_{stem}.png"));
+            fig8(rec, &path, &title, a, b, 50)?;
+            self.out.files.push(path);
         }
-        .into());
+        Ok(())
     }
-    Ok(())
 }

@@ -7,12 +7,11 @@
 //! full disk) stops new runs, keeps the finished rows in memory and retries before giving up.
 
 use super::definition::SweepDef;
-use super::progress::Progress;
 use super::row::{build_row, RunResult};
 use super::shard::Shard;
 use crate::rng::point_seed;
 use crate::run;
-use crate::store::layout::{hostname, tmp_name, Layout, Locked, ShardLock};
+use crate::store::layout::{hostname, tmp_name, Layout, LockError, ShardLock};
 use super::parts::{read_part, write_part};
 use super::row::{check_columns, Row};
 use crate::store::spikes::write_spikes;
@@ -37,9 +36,6 @@ pub struct SweepOptions {
     pub shard: Shard,
     /// Commit finished rows at least this often.
     pub flush_every: Duration,
-    /// Interval of plain progress lines when stderr is not a terminal.
-    pub progress_every: Duration,
-    pub quiet: bool,
     /// How often, and how far apart, a failed part-file write is retried before the sweep
     /// stops (the finished rows are held in memory meanwhile).
     pub write_retries: u32,
@@ -62,10 +58,27 @@ pub enum SweepError {
         found: String,
     },
     #[error(transparent)]
-    Locked(#[from] Locked),
+    Locked(#[from] LockError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Hears what a running sweep does: the library reports, the caller shows (a progress bar,
+/// log lines, nothing).
+pub trait SweepObserver {
+    /// `todo` runs are about to start.
+    fn started(&mut self, _todo: usize) {}
+    /// One more run finished (or failed: its row is written either way).
+    fn run_done(&mut self) {}
+    /// Something the user should know that does not stop the sweep.
+    fn warning(&mut self, _message: &str) {}
+    /// No more runs will finish in this call.
+    fn finished(&mut self) {}
+}
+
+/// An observer that shows nothing.
+pub struct Quiet;
+impl SweepObserver for Quiet {}
 
 /// What a call of [`run_sweep`] did.
 #[derive(Debug, Clone, Default)]
@@ -330,7 +343,7 @@ pub fn prepare<'a>(def: &'a SweepDef, opts: &'a SweepOptions) -> Result<Prepared
     let layout = Layout::new(&opts.out);
     layout.create()?;
     check_or_write_definition(def, &layout)?;
-    let lock = ShardLock::acquire(&layout, opts.shard.index, opts.shard.count)??;
+    let lock = ShardLock::acquire(&layout, opts.shard.index, opts.shard.count)?;
     layout.clean_stale_tmp();
 
     let (rows, quarantined) = collect_rows(def, &layout, OnDamage::Quarantine)?;
@@ -369,14 +382,19 @@ pub fn run_sweep(
     def: &SweepDef,
     opts: &SweepOptions,
     stop: &AtomicBool,
+    observer: &mut dyn SweepObserver,
 ) -> Result<SweepReport, SweepError> {
-    prepare(def, opts)?.run(stop)
+    prepare(def, opts)?.run(stop, observer)
 }
 
 impl Prepared<'_> {
     /// Runs the remaining runs in parallel until done, stopped by `stop`, or halted by a
     /// write that keeps failing.
-    pub fn run(self, stop: &AtomicBool) -> Result<SweepReport, SweepError> {
+    pub fn run(
+        self,
+        stop: &AtomicBool,
+        observer: &mut dyn SweepObserver,
+    ) -> Result<SweepReport, SweepError> {
         let Prepared {
             def,
             opts,
@@ -386,7 +404,7 @@ impl Prepared<'_> {
             todo,
             report,
         } = self;
-        run_todo(def, opts, &layout, started, todo, report, stop)
+        run_todo(def, opts, &layout, started, todo, report, stop, observer)
     }
 }
 
@@ -398,6 +416,7 @@ fn run_todo(
     todo: Vec<Task>,
     mut report: SweepReport,
     stop: &AtomicBool,
+    progress: &mut dyn SweepObserver,
 ) -> Result<SweepReport, SweepError> {
     if todo.is_empty() {
         return Ok(report);
@@ -410,7 +429,7 @@ fn run_todo(
             error: std::io::Error::other(format!("cannot start {} worker threads: {e}", opts.threads)),
         })?;
     let (tx, rx) = mpsc::channel::<Finished>();
-    let mut progress = Progress::new(&def.name, todo.len(), opts.progress_every, opts.quiet);
+    progress.started(todo.len());
     let mut writer = PartWriter {
         def,
         layout,
@@ -440,12 +459,12 @@ fn run_todo(
             match msg {
                 Finished::Row(row, failure) => {
                     if let Some(m) = failure {
-                        progress.warn(&m);
+                        progress.warning(&m);
                         report.failed.push(m);
                     }
                     writer.pending.push(row);
                     report.done_now += 1;
-                    progress.inc();
+                    progress.run_done();
                 }
                 Finished::WriteFailed(e) => {
                     halt.store(true, Ordering::SeqCst);
@@ -454,7 +473,7 @@ fn run_todo(
             }
             if write_error.is_none() && last_flush.elapsed() >= opts.flush_every {
                 if let Err(e) = writer.flush() {
-                    progress.warn(&format!("{e}; no new runs start, finished runs are kept in memory"));
+                    progress.warning(&format!("{e}; no new runs start, finished runs are kept in memory"));
                     halt.store(true, Ordering::SeqCst);
                     write_error = Some(e);
                 }
@@ -462,7 +481,7 @@ fn run_todo(
             }
         }
     });
-    progress.finish();
+    progress.finished();
     // Commit what is pending; after a failed write, retry a few times (space may be freed).
     let mut attempt = 0;
     loop {
@@ -478,7 +497,7 @@ fn run_todo(
                     break;
                 }
                 attempt += 1;
-                progress.warn(&format!(
+                progress.warning(&format!(
                     "{e}; {} finished runs are held in memory; retry {attempt} of {} in {:.0} s",
                     writer.pending.len(),
                     opts.write_retries,

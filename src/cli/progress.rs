@@ -1,4 +1,4 @@
-//! Progress of a sweep: an indicatif bar with rate and ETA on a terminal, plain lines
+//! Progress of a sweep as the CLI shows it: an indicatif bar with rate and ETA on a terminal, plain lines
 //! (done/total, rate, ETA) every few seconds when stderr is a file (SLURM logs).
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -106,5 +106,17 @@ impl Progress {
             None if self.every != Duration::MAX => eprintln!("{}", self.line()),
             None => {}
         }
+    }
+}
+
+impl crate::sweep::SweepObserver for Progress {
+    fn run_done(&mut self) {
+        self.inc();
+    }
+    fn warning(&mut self, message: &str) {
+        self.warn(message);
+    }
+    fn finished(&mut self) {
+        self.finish();
     }
 }
