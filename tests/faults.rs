@@ -317,7 +317,8 @@ fn two_definitions_racing_for_a_new_folder_never_mix() {
 fn an_unsharded_run_and_a_shard_cannot_run_the_same_folder_at_once() {
     let d = scratch("overlap");
     std::fs::write(d.join("s.toml"), small_sweep("o", 3, 4, 2, 1500.0, 1000)).unwrap();
-    let first = spawn(&["sweep", "s.toml", "--out", "a", "--no-plots", "--threads", "1"], &d, &[]);
+    // Point 9's runs wait for a stop: the first sweep is certainly running while we try.
+    let first = spawn(&["sweep", "s.toml", "--out", "a", "--no-plots", "--threads", "1"], &d, &[("BRUNEL_FAULT_RUNS", "9~")]);
     let t0 = Instant::now();
     while !d.join("a/locks/shard-0-of-1.lock").exists() {
         assert!(t0.elapsed() < Duration::from_secs(60), "the first sweep never took its lock");

@@ -314,6 +314,8 @@ enum Finished {
     Row(Row, Option<String>),
     /// The run's files (kept spikes) could not be written: not the run's fault.
     WriteFailed(StoreError),
+    /// The run was given up unfinished (a stop while it was held): it has no row.
+    Abandoned,
 }
 
 /// A results folder claimed for one shard of a sweep: its definition checked (or written),
@@ -450,14 +452,22 @@ fn run_todo(
                     if stop.load(Ordering::SeqCst) || halt_ref.load(Ordering::SeqCst) {
                         return;
                     }
-                    let _ = tx.send(run_guarded(def, layout_ref, *t));
+                    let _ = tx.send(run_guarded(def, layout_ref, *t, stop));
                 });
             });
         });
+        // Rows are committed at least every `flush_every`, also while no run finishes.
         let mut last_flush = Instant::now();
-        for msg in rx {
+        loop {
+            let wait = opts.flush_every.saturating_sub(last_flush.elapsed());
+            let msg = match rx.recv_timeout(wait.max(Duration::from_millis(1))) {
+                Ok(msg) => Some(msg),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            };
             match msg {
-                Finished::Row(row, failure) => {
+                None | Some(Finished::Abandoned) => {}
+                Some(Finished::Row(row, failure)) => {
                     if let Some(m) = failure {
                         progress.warning(&m);
                         report.failed.push(m);
@@ -466,16 +476,22 @@ fn run_todo(
                     report.done_now += 1;
                     progress.run_done();
                 }
-                Finished::WriteFailed(e) => {
+                Some(Finished::WriteFailed(e)) => {
                     halt.store(true, Ordering::SeqCst);
                     write_error.get_or_insert(e);
                 }
             }
             if write_error.is_none() && last_flush.elapsed() >= opts.flush_every {
-                if let Err(e) = writer.flush() {
-                    progress.warning(&format!("{e}; no new runs start, finished runs are kept in memory"));
-                    halt.store(true, Ordering::SeqCst);
-                    write_error = Some(e);
+                match writer.flush() {
+                    Ok(Some(p)) => report.parts_written.push(p),
+                    Ok(None) => {}
+                    Err(e) => {
+                        progress.warning(&format!(
+                            "{e}; no new runs start, finished runs are kept in memory"
+                        ));
+                        halt.store(true, Ordering::SeqCst);
+                        write_error = Some(e);
+                    }
                 }
                 last_flush = Instant::now();
             }
@@ -517,11 +533,24 @@ fn run_todo(
     Ok(report)
 }
 
-/// Fault injection for tests: `BRUNEL_FAULT_RUNS="3,5!"` makes every run of point 3 fail with
-/// an error and every run of point 5 panic, so tests can show that a failed run is recorded
-/// and costs no other run. Unset in normal use.
-fn injected_fault(point: usize) -> Option<bool> {
-    static FAULTS: std::sync::OnceLock<Vec<(usize, bool)>> = std::sync::OnceLock::new();
+/// A fault injected by a test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    /// The run fails with an error.
+    Fail,
+    /// The run panics.
+    Panic,
+    /// The run waits until the sweep is stopped, then is abandoned: a sweep that is certainly
+    /// still running when a test kills or signals it.
+    Hold,
+}
+
+/// Fault injection for tests: `BRUNEL_FAULT_RUNS="3,5!,7~"` makes every run of point 3 fail,
+/// of point 5 panic, and of point 7 wait for a stop, so tests can show that a failed run is
+/// recorded and costs no other run, and interrupt a sweep without guessing at its timing.
+/// Unset in normal use.
+fn injected_fault(point: usize) -> Option<Fault> {
+    static FAULTS: std::sync::OnceLock<Vec<(usize, Fault)>> = std::sync::OnceLock::new();
     FAULTS
         .get_or_init(|| {
             std::env::var("BRUNEL_FAULT_RUNS")
@@ -529,28 +558,39 @@ fn injected_fault(point: usize) -> Option<bool> {
                 .split(',')
                 .filter_map(|p| {
                     let p = p.trim();
-                    let panic = p.ends_with('!');
-                    Some((p.trim_end_matches('!').parse().ok()?, panic))
+                    let (num, fault) = match p.chars().last()? {
+                        '!' => (&p[..p.len() - 1], Fault::Panic),
+                        '~' => (&p[..p.len() - 1], Fault::Hold),
+                        _ => (p, Fault::Fail),
+                    };
+                    Some((num.parse().ok()?, fault))
                 })
                 .collect()
         })
         .iter()
         .find(|(p, _)| *p == point)
-        .map(|(_, panic)| *panic)
+        .map(|(_, f)| *f)
 }
 
 /// Runs one task, turning an error or a panic of the run into a failed row.
-fn run_guarded(def: &SweepDef, layout: &Layout, t: Task) -> Finished {
+fn run_guarded(def: &SweepDef, layout: &Layout, t: Task, stop: &AtomicBool) -> Finished {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match injected_fault(t.point) {
-            Some(true) => panic!("injected panic (BRUNEL_FAULT_RUNS)"),
-            Some(false) => Err(TaskError::Run("injected failure (BRUNEL_FAULT_RUNS)".into())),
+            Some(Fault::Panic) => panic!("injected panic (BRUNEL_FAULT_RUNS)"),
+            Some(Fault::Fail) => Err(TaskError::Run("injected failure (BRUNEL_FAULT_RUNS)".into())),
+            Some(Fault::Hold) => {
+                while !stop.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(TaskError::Abandoned)
+            }
             None => run_task(def, layout, t),
         }
     }));
     let message = match outcome {
         Ok(Ok(row)) => return Finished::Row(row, None),
         Ok(Err(TaskError::Write(e))) => return Finished::WriteFailed(e),
+        Ok(Err(TaskError::Abandoned)) => return Finished::Abandoned,
         Ok(Err(TaskError::Run(m))) => m,
         Err(panic) => {
             let what = panic
@@ -577,6 +617,8 @@ enum TaskError {
     Run(String),
     /// Its kept spikes could not be written: the sweep stops, the run is redone on resume.
     Write(StoreError),
+    /// Given up unfinished on a stop; redone on resume.
+    Abandoned,
 }
 
 /// One run: simulate, keep spikes if asked, build the row.
