@@ -1,6 +1,7 @@
 //! Getting spikes into the ring buffer: how Poisson populations reach their targets, and the
 //! scatter of a spike over a projection's row of targets.
 
+use super::poisson::PoissonSampler;
 use crate::network::{Delays, Network, Targets, Weights};
 
 /// How a Poisson source population reaches its targets.
@@ -12,7 +13,7 @@ pub(super) enum SourcePlan {
         w_mv: f64,
         delay: usize,
     },
-    /// Drawn inside the target population's update (see `Simulator::new`).
+    /// Drawn inside the target population's update (see [`plan_sources`]).
     Fused,
     /// Anything else: through the projections' rows.
     Generic,
@@ -80,4 +81,49 @@ pub(super) fn deliver(
         }
     }
     (b - a) as u64
+}
+
+/// The plan of every Poisson source population (`out_src[si]`: its projections), and per LIF
+/// population the source fused into its update with its weight (mV), if any.
+///
+/// A one-to-one drive with one weight and delay that covers a whole LIF population (Brunel's
+/// external drive, the tutorial's inputs) and samples from a table is fused into that
+/// population's update: the count for step s+D is drawn when the neuron reads it, which is the
+/// same Poisson process (the sources are not recorded, and a count drawn now or D steps
+/// earlier is identically distributed) and saves a pass over the ring. At most one source is
+/// fused per population.
+pub(super) fn plan_sources(
+    net: &Network,
+    out_src: &[Vec<usize>],
+    samplers: &[PoissonSampler],
+) -> (Vec<SourcePlan>, Vec<Option<(usize, f64)>>) {
+    let mut plans: Vec<SourcePlan> = out_src
+        .iter()
+        .map(|outs| SourcePlan::of(net, outs))
+        .collect();
+    let mut fused = vec![None; net.lif.len()];
+    for (si, plan) in plans.iter_mut().enumerate() {
+        let (
+            SourcePlan::Direct {
+                target_offset,
+                w_mv,
+                ..
+            },
+            PoissonSampler::Table(_),
+        ) = (*plan, &samplers[si])
+        else {
+            continue;
+        };
+        let covered = net
+            .lif
+            .iter()
+            .position(|p| p.offset == target_offset && p.size == net.sources[si].size);
+        if let Some(pi) = covered {
+            if fused[pi].is_none() {
+                fused[pi] = Some((si, w_mv));
+                *plan = SourcePlan::Fused;
+            }
+        }
+    }
+    (plans, fused)
 }
