@@ -8,7 +8,7 @@ pub mod params;
 pub mod spec;
 pub mod tutorial;
 
-pub use params::{ParamDef, ParamError, ParamSet, Range};
+pub use params::{same_value, ParamDef, ParamError, ParamSet, Range};
 pub use spec::*;
 
 /// A model preset: its parameter table and how parameters become a network.

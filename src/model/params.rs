@@ -119,6 +119,28 @@ pub struct ParamDef {
     pub meaning: &'static str,
 }
 
+impl ParamDef {
+    /// Checks a value against the parameter's range; the error says what is expected.
+    pub fn check(&self, value: f64) -> Result<(), ParamError> {
+        if self.range.contains(value) {
+            return Ok(());
+        }
+        Err(ParamError::OutOfRange {
+            name: self.name.to_string(),
+            value,
+            range: self.range.to_string(),
+            unit: self.unit.to_string(),
+            meaning: self.meaning.to_string(),
+        })
+    }
+}
+
+/// Whether two parameter values are the same grid point (within 1e-9 relative): the one rule
+/// by which axis values, rows and figure cells are matched.
+pub fn same_value(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
 /// A bad parameter name or value, with everything a user needs to fix it.
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
 pub enum ParamError {
@@ -211,16 +233,7 @@ impl ParamSet {
     /// Sets a parameter after checking its name and range.
     pub fn set(&mut self, name: &str, value: f64) -> Result<(), ParamError> {
         let i = self.index(name)?;
-        let def = &self.defs[i];
-        if !def.range.contains(value) {
-            return Err(ParamError::OutOfRange {
-                name: name.to_string(),
-                value,
-                range: def.range.to_string(),
-                unit: def.unit.to_string(),
-                meaning: def.meaning.to_string(),
-            });
-        }
+        self.defs[i].check(value)?;
         self.values[i] = value;
         Ok(())
     }

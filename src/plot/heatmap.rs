@@ -30,10 +30,7 @@ impl Grid {
         samples: impl Iterator<Item = (f64, f64, f64)>,
     ) -> Grid {
         let mut sum = vec![vec![(0.0, 0usize); xs.len()]; ys.len()];
-        let find = |v: &[f64], x: f64| {
-            v.iter()
-                .position(|&a| (a - x).abs() <= 1e-9 * a.abs().max(1.0))
-        };
+        let find = |v: &[f64], x: f64| v.iter().position(|&a| crate::model::same_value(a, x));
         for (x, y, v) in samples {
             if let (Some(ix), Some(iy)) = (find(xs, x), find(ys, y)) {
                 if v.is_finite() {

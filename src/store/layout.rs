@@ -283,13 +283,10 @@ impl Drop for ShardLock {
     }
 }
 
-/// The temporary name under `tmp_dir` for writing `path` atomically (same file system).
+/// The temporary name under `tmp_dir` for writing `path` atomically (see
+/// [`crate::store::temp_name_in`]).
 pub fn tmp_name(tmp_dir: &Path, path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    tmp_dir.join(format!("{name}.{}.tmp", std::process::id()))
+    crate::store::temp_name_in(tmp_dir, path)
 }
 
 #[cfg(test)]

@@ -58,14 +58,20 @@ impl StoreError {
     }
 }
 
-/// The temporary name a file is written under before it is renamed into place: hidden
-/// (leading dot) and ending in `.tmp`, so dataset readers never pick it up.
-pub fn temp_path(path: &Path) -> PathBuf {
+/// The temporary name under `dir` for writing `path` atomically (same file system):
+/// hidden (leading dot) and ending in `.<pid>.tmp`, so dataset readers never pick it up and
+/// `Layout::clean_stale_tmp` can tell a dead writer's leftovers.
+pub fn temp_name_in(dir: &Path, path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+    dir.join(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// The temporary name beside `path` ([`temp_name_in`] its own folder).
+pub fn temp_path(path: &Path) -> PathBuf {
+    temp_name_in(path.parent().unwrap_or(Path::new(".")), path)
 }
 
 /// Writes a file whole or not at all: `write` fills a temporary file, which is synced and

@@ -228,11 +228,7 @@ pub fn text_hash(text: &[u8]) -> String {
     format!("{:x}", Sha256::digest(text))
 }
 
-/// Whether two axis values are the same point (within 1e-9 relative): the one rule by which
-/// values, rows and cells are matched.
-pub fn same_value(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-}
+pub use crate::model::same_value;
 
 fn same_point(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(*x, *y))
@@ -372,7 +368,7 @@ impl Cx<'_> {
             }
             let values = self.axis_values(a.span(), ax, &field)?;
             for &v in &values {
-                if !def.range.contains(v) {
+                if def.check(v).is_err() {
                     return Err(self.err(a.span(), &field, out_of_range(v, def)));
                 }
             }
@@ -513,7 +509,7 @@ impl Cx<'_> {
                 let def = base
                     .def(name)
                     .map_err(|e| self.err(pt.span(), &field, e.to_string()))?;
-                if !def.range.contains(v) {
+                if def.check(v).is_err() {
                     return Err(self.err(pt.span(), &field, out_of_range(v, def)));
                 }
                 vals.push(v);
@@ -593,10 +589,7 @@ impl Cx<'_> {
 }
 
 fn out_of_range(v: f64, def: &crate::model::ParamDef) -> String {
-    format!(
-        "value {v} is out of range: expected {} {} ({})",
-        def.range, def.unit, def.meaning
-    )
+    def.check(v).err().map(|e| e.to_string()).unwrap_or_default()
 }
 
 impl SweepDef {

@@ -2,7 +2,9 @@
 
 use super::definition::SweepDef;
 use super::definition::Limits;
-use super::runner::{all_tasks, collect_rows, OnDamage, SweepError, Task, HASH_KEY, META_KEY};
+use super::runner::{
+    all_tasks, collect_rows, provenance_json, OnDamage, SweepError, Task, HASH_KEY, META_KEY,
+};
 use crate::store::layout::{tmp_name, Layout};
 use super::parts::write_part;
 use super::row::Row;
@@ -130,17 +132,23 @@ pub fn merge(dir: &Path, limits: &Limits) -> Result<Vec<Row>, MergeError> {
         });
     }
     let path = layout.merged();
-    let prov = serde_json::json!({
-        "name": def.name,
-        "definition_hash": def.hash,
-        "definition": def.text,
-        "version": env!("CARGO_PKG_VERSION"),
-        "merged_from": layout.part_files().map_err(SweepError::from)?.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect::<Vec<_>>(),
-        "rows": rows.len(),
-        "merged": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-    });
+    let parts: Vec<String> = layout
+        .part_files()
+        .map_err(SweepError::from)?
+        .iter()
+        .filter_map(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    let prov = provenance_json(
+        &def,
+        serde_json::json!({
+            "merged_from": parts,
+            "rows": rows.len(),
+            "merged": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        }),
+    );
     let md = vec![
-        (META_KEY.to_string(), prov.to_string()),
+        (META_KEY.to_string(), prov),
         (HASH_KEY.to_string(), def.hash.clone()),
     ];
     std::fs::create_dir_all(layout.tmp())

@@ -229,10 +229,10 @@ fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
-/// Provenance of one part file, as a JSON string.
-fn provenance(def: &SweepDef, shard: Shard, started: SystemTime, n_rows: usize) -> String {
-    let env = |k: &str| std::env::var(k).ok();
-    serde_json::json!({
+/// The provenance every results file of a sweep carries (definition, its hash and source,
+/// seeding rule, program and version), plus `extra` fields of the file at hand.
+pub(crate) fn provenance_json(def: &SweepDef, extra: serde_json::Value) -> String {
+    let mut p = serde_json::json!({
         "name": def.name,
         "model": def.model.name,
         "definition_hash": def.hash,
@@ -242,16 +242,29 @@ fn provenance(def: &SweepDef, shard: Shard, started: SystemTime, n_rows: usize) 
         "seed_rule": "run seed = rng::point_seed(master_seed, point, replicate) (SplitMix64 mix); ChaCha8 stream per purpose",
         "program": "brunel",
         "version": env!("CARGO_PKG_VERSION"),
-        "shard": shard.to_string(),
-        "host": hostname(),
-        "started": rfc3339(started),
-        "ended": rfc3339(SystemTime::now()),
-        "rows": n_rows,
-        "slurm_job_id": env("SLURM_JOB_ID"),
-        "slurm_array_job_id": env("SLURM_ARRAY_JOB_ID"),
-        "slurm_array_task_id": env("SLURM_ARRAY_TASK_ID"),
-    })
-    .to_string()
+    });
+    if let (Some(base), serde_json::Value::Object(more)) = (p.as_object_mut(), extra) {
+        base.extend(more);
+    }
+    p.to_string()
+}
+
+/// Provenance of one part file, as a JSON string.
+fn provenance(def: &SweepDef, shard: Shard, started: SystemTime, n_rows: usize) -> String {
+    let env = |k: &str| std::env::var(k).ok();
+    provenance_json(
+        def,
+        serde_json::json!({
+            "shard": shard.to_string(),
+            "host": hostname(),
+            "started": rfc3339(started),
+            "ended": rfc3339(SystemTime::now()),
+            "rows": n_rows,
+            "slurm_job_id": env("SLURM_JOB_ID"),
+            "slurm_array_job_id": env("SLURM_ARRAY_JOB_ID"),
+            "slurm_array_task_id": env("SLURM_ARRAY_TASK_ID"),
+        }),
+    )
 }
 
 /// Collects finished rows and commits them as numbered part files of one shard.
