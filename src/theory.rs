@@ -100,9 +100,9 @@ impl MeanFieldParams {
         }
     }
 
-    /// nu_thr = theta/(J·C_E·tau) in Hz.
+    /// nu_thr = theta/(J·C_E·tau) in Hz, by the model's formula.
     pub fn nu_thr_hz(&self) -> f64 {
-        self.theta_mv / (self.j_mv * self.c_e * self.tau_m_ms * 1e-3)
+        crate::model::brunel::threshold_rate_hz(self.theta_mv, self.j_mv, self.c_e, self.tau_m_ms)
     }
 
     /// (mu, sigma) in mV of the input when the network fires at `nu_hz`.
