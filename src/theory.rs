@@ -10,7 +10,9 @@ use crate::model::ParamSet;
 use serde::Serialize;
 use std::f64::consts::PI;
 
-/// The scaled complementary error function erfcx(x) = e^{x²}·erfc(x).
+/// The scaled complementary error function erfcx(x) = e^{x²}·erfc(x): libm's erfc below
+/// x = 26, the asymptotic series above (where e^{x²} overflows and erfc underflows). libm has
+/// no erfcx, and these few lines do not justify a special-functions crate.
 pub fn erfcx(x: f64) -> f64 {
     if x < 0.0 {
         if x < -26.6 {
