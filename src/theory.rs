@@ -10,7 +10,9 @@ use crate::model::ParamSet;
 use serde::Serialize;
 use std::f64::consts::PI;
 
-/// The scaled complementary error function erfcx(x) = e^{x²}·erfc(x).
+/// The scaled complementary error function erfcx(x) = e^{x²}·erfc(x): libm's erfc below
+/// x = 26, the asymptotic series above (where e^{x²} overflows and erfc underflows). libm has
+/// no erfcx, and these few lines do not justify a special-functions crate.
 pub fn erfcx(x: f64) -> f64 {
     if x < 0.0 {
         if x < -26.6 {
@@ -100,9 +102,9 @@ impl MeanFieldParams {
         }
     }
 
-    /// nu_thr = theta/(J·C_E·tau) in Hz.
+    /// nu_thr = theta/(J·C_E·tau) in Hz, by the model's formula.
     pub fn nu_thr_hz(&self) -> f64 {
-        self.theta_mv / (self.j_mv * self.c_e * self.tau_m_ms * 1e-3)
+        crate::model::brunel::threshold_rate_hz(self.theta_mv, self.j_mv, self.c_e, self.tau_m_ms)
     }
 
     /// (mu, sigma) in mV of the input when the network fires at `nu_hz`.

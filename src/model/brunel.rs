@@ -164,11 +164,18 @@ pub fn in_degrees(p: &ParamSet) -> (usize, usize) {
     (c_e, c_i)
 }
 
-/// nu_thr = theta/(J·C_E·tau_m) in Hz: the external rate per input that brings the mean
-/// free membrane potential to threshold.
+/// nu_thr = theta/(J·C_E·tau_m) in Hz of a parameter set: the external rate per input that
+/// brings the mean free membrane potential to threshold.
 pub fn nu_thr_hz(p: &ParamSet) -> f64 {
     let (c_e, _) = in_degrees(p);
-    p.get("theta") / (p.get("J") * c_e as f64 * p.get("tau_m_ms") * 1e-3)
+    threshold_rate_hz(p.get("theta"), p.get("J"), c_e as f64, p.get("tau_m_ms"))
+}
+
+/// nu_thr = theta/(J·C_E·tau_m) in Hz from its parts: the one formula of the threshold rate,
+/// used by the model's drive and by the mean-field theory (which may import the model, not
+/// the other way round).
+pub fn threshold_rate_hz(theta_mv: f64, j_mv: f64, c_e: f64, tau_m_ms: f64) -> f64 {
+    theta_mv / (j_mv * c_e * tau_m_ms * 1e-3)
 }
 
 fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {

@@ -382,7 +382,8 @@ pub const MAX_STEPS: f64 = u32::MAX as f64;
 pub const MAX_POISSON_MEAN_PER_STEP: f64 = 1e7;
 
 /// Memory a single network may use: 90 % of this machine's memory (`/proc/meminfo`
-/// MemTotal), or 16 GiB when that cannot be read.
+/// MemTotal), or 16 GiB when that cannot be read. Read from /proc (Linux, what clusters run)
+/// rather than through `sysinfo`, which is in the tree only as a dependency of polars.
 pub fn memory_limit_bytes() -> f64 {
     static LIMIT: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
     *LIMIT.get_or_init(read_memory_limit_bytes)
