@@ -108,65 +108,111 @@ pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
 }
 
 /// A recording rebuilt from a kept spike file, for figures.
+///
+/// The file is checked as it is read, so that whatever it holds (a damaged, foreign or edited
+/// file) gives an error naming it and the offending key or column rather than a panic or a
+/// figure of nonsense: `brunel_dt_ms` and `brunel_duration_ms` finite and > 0, with at most
+/// `u32::MAX` steps (spikes are stored as u32 steps); `brunel_sizes` as `NAME=SIZE,...` with
+/// distinct non-empty names and sizes up to `u32::MAX` (neurons are u32 indices); every spike
+/// of a listed population, with a neuron index below its size and a time in [0, duration].
 pub fn recording_from_spikes(path: &std::path::Path) -> Result<Recording, StoreError> {
     let md: BTreeMap<String, String> = read_metadata(path)?.into_iter().collect();
     let df = read_parquet(path)?;
-    let bad = |m: &str| StoreError::Parquet {
+    let bad = |m: String| StoreError::Parquet {
         path: path.display().to_string(),
-        message: m.to_string(),
+        message: m,
     };
-    let dt: f64 = md
-        .get("brunel_dt_ms")
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad("no brunel_dt_ms metadata"))?;
-    let duration: f64 = md
-        .get("brunel_duration_ms")
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad("no brunel_duration_ms metadata"))?;
-    let sizes: Vec<(String, usize)> = md
-        .get("brunel_sizes")
-        .map(|s| {
-            s.split(',')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.parse().unwrap_or(0)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut spikes: Vec<PopulationSpikes> = sizes
-        .iter()
-        .map(|(n, s)| PopulationSpikes {
-            name: n.clone(),
-            size: *s,
-            ..Default::default()
-        })
-        .collect();
-    let col = |n: &str| df.column(n).map_err(crate::store::StoreError::pq(path));
-    let pops = col("population")?
-        .as_materialized_series()
-        .str()
-        .map_err(StoreError::pq(path))?
-        .clone();
-    let neurons = col("neuron")?
-        .as_materialized_series()
-        .u32()
-        .map_err(StoreError::pq(path))?
-        .clone();
-    let times = col("time_ms")?
-        .as_materialized_series()
-        .f64()
-        .map_err(StoreError::pq(path))?
-        .clone();
-    for ((p, j), t) in pops.iter().zip(neurons.iter()).zip(times.iter()) {
-        if let (Some(p), Some(j), Some(t)) = (p, j, t) {
-            if let Some(ps) = spikes.iter_mut().find(|s| s.name == p) {
-                ps.steps.push((t / dt).round() as u32);
-                ps.neurons.push(j);
-            }
+    let meta = |key: &str| {
+        md.get(key)
+            .ok_or_else(|| bad(format!("no {key} metadata: not a spike file of brunel")))
+    };
+    let positive = |key: &str| {
+        let text = meta(key)?;
+        text.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .ok_or_else(|| bad(format!("{key} = `{text}`: expected a finite number > 0")))
+    };
+    let dt = positive("brunel_dt_ms")?;
+    let duration = positive("brunel_duration_ms")?;
+    let n_steps = (duration / dt).round();
+    if !(1.0..=u32::MAX as f64).contains(&n_steps) {
+        return Err(bad(format!(
+            "brunel_duration_ms / brunel_dt_ms = {duration} / {dt} = {n_steps} steps: expected 1 to {} (steps are stored as u32)",
+            u32::MAX
+        )));
+    }
+    let sizes_text = meta("brunel_sizes")?;
+    let mut spikes: Vec<PopulationSpikes> = Vec::new();
+    for kv in sizes_text.split(',') {
+        let parsed = kv
+            .split_once('=')
+            .filter(|(name, _)| !name.is_empty())
+            .and_then(|(name, size)| Some((name, size.parse::<u32>().ok()?)));
+        let Some((name, size)) = parsed else {
+            return Err(bad(format!(
+                "brunel_sizes = `{sizes_text}`: `{kv}` is not NAME=SIZE with a size from 0 to {}",
+                u32::MAX
+            )));
+        };
+        if spikes.iter().any(|p| p.name == name) {
+            return Err(bad(format!(
+                "brunel_sizes = `{sizes_text}`: population `{name}` is listed twice"
+            )));
         }
+        spikes.push(PopulationSpikes {
+            name: name.to_string(),
+            size: size as usize,
+            ..Default::default()
+        });
+    }
+    let col = |n: &str| -> Result<polars::prelude::Series, StoreError> {
+        let s = df
+            .column(n)
+            .map_err(StoreError::pq(path))?
+            .as_materialized_series()
+            .clone();
+        if s.null_count() > 0 {
+            return Err(bad(format!(
+                "column `{n}` has {} null values",
+                s.null_count()
+            )));
+        }
+        Ok(s)
+    };
+    let (pops, neurons, times) = (col("population")?, col("neuron")?, col("time_ms")?);
+    let pops = pops.str().map_err(StoreError::pq(path))?;
+    let neurons = neurons.u32().map_err(StoreError::pq(path))?;
+    let times = times.f64().map_err(StoreError::pq(path))?;
+    let rows = pops.iter().zip(neurons.iter()).zip(times.iter());
+    for (row, ((p, j), t)) in rows.enumerate() {
+        let (Some(p), Some(j), Some(t)) = (p, j, t) else {
+            return Err(bad(format!("row {row}: null value")));
+        };
+        let Some(ps) = spikes.iter_mut().find(|s| s.name == p) else {
+            return Err(bad(format!(
+                "row {row}: population `{p}` is not in brunel_sizes (`{sizes_text}`)"
+            )));
+        };
+        if j as usize >= ps.size {
+            return Err(bad(format!(
+                "row {row}: neuron {j} of `{p}`, which has {} neurons (brunel_sizes)",
+                ps.size
+            )));
+        }
+        // A spike at step s (1..=n_steps) is stored at s·dt; round to the nearest step.
+        let step = (t / dt).round();
+        if !(t >= 0.0 && step <= n_steps) {
+            return Err(bad(format!(
+                "row {row}: time_ms {t} is outside the run, [0, {duration}] ms (brunel_duration_ms)"
+            )));
+        }
+        ps.steps.push(step as u32);
+        ps.neurons.push(j);
     }
     Ok(Recording {
         dt_ms: dt,
-        n_steps: (duration / dt).round() as usize,
+        n_steps: n_steps as usize,
         spikes,
         voltages: vec![],
         work: WorkCounts::default(),
