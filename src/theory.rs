@@ -55,10 +55,12 @@ const GL_W: [f64; 10] = [
 
 /// ∫_a^b f with composite 10-point Gauss–Legendre on panels no wider than `h`.
 fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64, h: f64) -> f64 {
-    if b <= a {
+    if !(b > a) {
         return 0.0;
     }
-    let n = ((b - a) / h).ceil().max(1.0) as usize;
+    // At most a million panels: extreme parameters (V_r = -1e308 mV) must cost bounded time;
+    // callers split off the far tails they need accurately (see `siegert_integral`).
+    let n = ((b - a) / h).ceil().clamp(1.0, 1e6) as usize;
     let w = (b - a) / n as f64;
     let mut sum = 0.0;
     for k in 0..n {
@@ -68,6 +70,29 @@ fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64, h: f64) -> f64 {
         }
     }
     sum * 0.5 * w
+}
+
+/// ∫_a^b erfcx(−u) du, the Siegert integral. Below u = −30 the integrand is
+/// 1/(√π|u|)·(1 − 1/(2u²) + 3/(4u⁴) + O(u⁻⁶)), integrated in closed form, so a reset far below
+/// threshold (a → −∞) costs no more than one near it and the integral grows like ln|a|/√π.
+fn siegert_integral(a: f64, b: f64) -> f64 {
+    const CUT: f64 = -30.0;
+    if !(b > a) {
+        return 0.0;
+    }
+    // ∫ of the asymptotic integrand over [lo, hi] ⊂ (−∞, CUT], with x = −u > 0.
+    let tail = |lo: f64, hi: f64| {
+        let (x1, x2) = (-hi, -lo);
+        let prim = |x: f64| x.ln() + 1.0 / (4.0 * x * x) - 3.0 / (16.0 * x.powi(4));
+        (prim(x2) - prim(x1)) / PI.sqrt()
+    };
+    if b <= CUT {
+        return tail(a, b);
+    }
+    if a >= CUT {
+        return integrate(|u| erfcx(-u), a, b, 0.1);
+    }
+    tail(a, CUT) + integrate(|u| erfcx(-u), CUT, b, 0.1)
 }
 
 /// Parameters of model A that the mean field needs.
@@ -138,7 +163,7 @@ impl MeanFieldParams {
         if y_th > 26.0 {
             return 0.0;
         }
-        let integral = integrate(|u| erfcx(-u), y_r, y_th, 0.1);
+        let integral = siegert_integral(y_r, y_th);
         let r = 1.0 / (t_rp + tau * PI.sqrt() * integral);
         if r.is_finite() {
             r
@@ -174,7 +199,17 @@ impl MeanFieldParams {
                 0.05,
             )
         };
-        let outer = integrate(inner, y_r, y_th, 0.1);
+        // Below x = −30 the outer integrand is 1/(2π|x|³)·(1 + O(x⁻²)): integrated in closed
+        // form, so a reset far below threshold costs nothing (and adds < 1e-4 there).
+        const CUT: f64 = -30.0;
+        let tail = |lo: f64, hi: f64| (1.0 / (hi * hi) - 1.0 / (lo * lo)) / (4.0 * PI);
+        let outer = if y_th <= CUT {
+            tail(y_r, y_th)
+        } else if y_r >= CUT {
+            integrate(inner, y_r, y_th, 0.1)
+        } else {
+            tail(y_r, CUT) + integrate(inner, CUT, y_th, 0.1)
+        };
         let cv2 = 2.0 * PI * (nu_hz * tau).powi(2) * outer;
         if cv2.is_finite() {
             cv2.sqrt()
@@ -261,6 +296,20 @@ pub fn nearest_stable(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_siegert_tail_matches_quadrature_and_stays_fast() {
+        // Closed-form tail vs Gauss–Legendre over [−60, −30] and [−200, −40].
+        for (a, b) in [(-60.0, -30.0), (-200.0, -40.0), (-45.0, 3.0)] {
+            let want = integrate(|u| erfcx(-u), a, b, 0.01);
+            let got = siegert_integral(a, b);
+            assert!((got - want).abs() < 1e-9 * want.abs(), "[{a}, {b}]: {got} vs {want}");
+        }
+        // A reset at −1e308 (in units of sigma) is finite and immediate.
+        let far = siegert_integral(-1e308, 1.0);
+        assert!(far.is_finite() && far > siegert_integral(-1e3, 1.0));
+    }
+
     use super::*;
     use crate::model::brunel::MODEL;
 

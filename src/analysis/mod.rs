@@ -219,16 +219,19 @@ pub fn golomb_chi(samples: &[f32], n: usize) -> f64 {
     (var_pop / mean_var).sqrt()
 }
 
-/// Spike counts of all LIF neurons together per time step, for steps `first..=last` (spike
-/// stamps are steps: a spike in step s is stamped s + 1). The population rate of the Fano
-/// factor, the spectrum and the Fig.-8 figure.
-pub fn population_counts(rec: &Recording, first: usize, last: usize) -> Vec<f64> {
-    let mut counts = vec![0.0f64; (last + 1).saturating_sub(first)];
+/// Spike counts of all LIF neurons together in bins of `bin` time steps, over steps
+/// `first..=last` (spike stamps are steps: a spike in step s is stamped s + 1). The population
+/// rate behind the Fano factor, the spectrum (bins of one step) and the Fig.-8 figure. The
+/// caller bounds the number of bins, (last − first + 1)/bin.
+pub fn population_counts(rec: &Recording, first: usize, last: usize, bin: usize) -> Vec<f64> {
+    let bin = bin.max(1);
+    let n_bins = last.saturating_add(1).saturating_sub(first).div_ceil(bin);
+    let mut counts = vec![0.0f64; n_bins];
     for p in &rec.spikes {
         for &s in &p.steps {
             let s = s as usize;
             if s >= first && s <= last {
-                counts[s - first] += 1.0;
+                counts[(s - first) / bin] += 1.0;
             }
         }
     }
@@ -244,7 +247,7 @@ pub fn measure(rec: &Recording, warmup_steps: usize, s: &AnalysisSettings) -> Me
     let mut all_steps = Vec::new();
     let mut all_neurons = Vec::new();
     let mut offset = 0u32;
-    let hist = population_counts(rec, warmup_steps + 1, rec.n_steps);
+    let hist = population_counts(rec, warmup_steps + 1, rec.n_steps, 1);
     for p in &rec.spikes {
         let (steps, neurons) = windowed(p, warmup_steps);
         populations.push(population_measures(

@@ -2,8 +2,7 @@
 //! Fig. 8 layout (spikes of 50 neurons above, population rate in 0.1 ms bins below).
 
 use super::{ensure_font, whole, PlotError, FONT_FAMILY};
-use super::heatmap::drawable_range;
-use crate::record::{PopulationSpikes, Recording};
+use crate::record::Recording;
 use crate::plot_try;
 use plotters::prelude::*;
 use std::path::Path;
@@ -16,6 +15,24 @@ pub const POP_COLOURS: [RGBColor; 4] = [
     RGBColor(148, 103, 189),
 ];
 
+/// Most bins of the population rate in [`fig8`]: a longer window is binned in whole multiples
+/// of dt, so that a long run or a tiny dt cannot ask for gigabytes (one bin per dt is the
+/// paper's; 10^6 bins are far more than the figure's 1000 pixels).
+pub const MAX_RATE_BINS: usize = 1_000_000;
+
+/// A time window plotters can draw: finite, start < end. (An infinite end makes plotters'
+/// tick search loop forever; NaN or an empty range draws nothing meaningful.)
+fn check_window(path: &Path, t0_ms: f64, t1_ms: f64) -> Result<(), PlotError> {
+    if t0_ms.is_finite() && t1_ms.is_finite() && t0_ms < t1_ms && (t1_ms - t0_ms).is_finite() {
+        Ok(())
+    } else {
+        Err(PlotError {
+            path: path.display().to_string(),
+            message: format!("time window [{t0_ms}, {t1_ms}] ms: expected finite start < end"),
+        })
+    }
+}
+
 /// Draws every spike of up to `max_neurons` neurons (taken from each population in
 /// proportion to its size, lowest indices first) between `t0_ms` and `t1_ms`.
 pub fn raster(
@@ -26,9 +43,13 @@ pub fn raster(
     t1_ms: f64,
     max_neurons: usize,
 ) -> Result<(), PlotError> {
+    check_window(path, t0_ms, t1_ms)?;
     ensure_font();
-    let (t0_ms, t1_ms) = drawable_range(t0_ms, t1_ms);
-    let total: usize = rec.spikes.iter().map(|p| p.size).sum();
+    let total: usize = rec
+        .spikes
+        .iter()
+        .map(|p| p.size)
+        .fold(0, usize::saturating_add);
     let frac = if total > max_neurons {
         max_neurons as f64 / total as f64
     } else {
@@ -49,7 +70,7 @@ pub fn raster(
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(60)
-            .build_cartesian_2d(t0_ms..t1_ms, -0.5..rows.max(1) as f64 - 0.5)
+            .build_cartesian_2d(t0_ms..t1_ms, -0.5..rows as f64 - 0.5)
     );
     let y_desc = if frac < 1.0 {
         format!("neuron (first {rows} of {total})")
@@ -113,9 +134,21 @@ pub fn fig8(
     t1_ms: f64,
     n_raster: usize,
 ) -> Result<(), PlotError> {
-    ensure_font();
-    let (t0_ms, t1_ms) = drawable_range(t0_ms, t1_ms);
+    check_window(path, t0_ms, t1_ms)?;
     let dt = rec.dt_ms;
+    let fail = |message: String| PlotError {
+        path: path.display().to_string(),
+        message,
+    };
+    if !(dt.is_finite() && dt > 0.0) {
+        return Err(fail(format!(
+            "time step {dt} ms: expected a finite number > 0"
+        )));
+    }
+    let Some(first) = rec.spikes.first() else {
+        return Err(fail("the recording has no populations".into()));
+    };
+    ensure_font();
     let root = BitMapBackend::new(path, (1000, 800)).into_drawing_area();
     plot_try!(path, root.fill(&WHITE));
     let root = root
@@ -123,9 +156,7 @@ pub fn fig8(
         .map_err(PlotError::at(path))?;
     let (upper, lower) = root.split_vertically(440);
 
-    let empty = PopulationSpikes::default();
-    let first = rec.spikes.first().unwrap_or(&empty);
-    let n_raster = n_raster.min(first.size).max(1);
+    let n_raster = n_raster.min(first.size);
     let mut top = plot_try!(
         path,
         ChartBuilder::on(&upper)
@@ -157,14 +188,29 @@ pub fn fig8(
         top.draw_series(pts.map(|p| Circle::new(p, 2, BLACK.filled())))
     );
 
-    let n_all: usize = rec.spikes.iter().map(|p| p.size).sum::<usize>().max(1);
-    let s0 = (t0_ms.max(0.0) / dt).round() as usize;
-    let s1 = ((t1_ms.max(0.0) / dt).round() as usize).min(rec.n_steps).max(s0);
-    let counts = crate::analysis::population_counts(rec, s0, s1);
+    let n_all = rec
+        .spikes
+        .iter()
+        .map(|p| p.size)
+        .fold(0, usize::saturating_add);
+    // Steps s0..=s1 in bins of `bin` steps (1 unless the window has over MAX_RATE_BINS steps).
+    let (s0, s1) = ((t0_ms / dt).round().max(0.0), (t1_ms / dt).round().max(0.0));
+    let n_steps = s1 - s0 + 1.0;
+    let bin = (n_steps / MAX_RATE_BINS as f64).ceil().max(1.0);
+    let counts = crate::analysis::population_counts(rec, s0 as usize, s1 as usize, bin as usize);
+    let bin_ms = bin * dt;
     let rate: Vec<(f64, f64)> = counts
         .iter()
         .enumerate()
-        .map(|(k, &c)| ((s0 + k) as f64 * dt, c / (n_all as f64 * dt * 1e-3)))
+        .map(|(k, &c)| {
+            let t = (s0 + k as f64 * bin) * dt;
+            let hz = if n_all == 0 {
+                0.0
+            } else {
+                c / (n_all as f64 * bin_ms * 1e-3)
+            };
+            (t, hz)
+        })
         .collect();
     let max_rate = rate.iter().map(|r| r.1).fold(1.0, f64::max) * 1.05;
     let mut bottom = plot_try!(
@@ -183,7 +229,7 @@ pub fn fig8(
             .y_label_formatter(&whole)
             .disable_mesh()
             .x_desc("time (ms)")
-            .y_desc(format!("population rate (Hz, {dt} ms bins)"))
+            .y_desc(format!("population rate (Hz, {bin_ms} ms bins)"))
             .label_style((FONT_FAMILY, 15))
             .draw()
     );

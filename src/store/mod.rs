@@ -168,16 +168,56 @@ fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, StoreError>) -> Resu
     })
 }
 
-/// Reads a whole Parquet file.
+/// Reads a whole Parquet file; a damaged one is an error, never a panic or an abort.
 pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
-    let f = File::open(path).map_err(StoreError::io(path))?;
-    guarded(path, || ParquetReader::new(f).finish().map_err(StoreError::pq(path)))
+    let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
+    let bad = |message: String| StoreError::Parquet {
+        path: path.display().to_string(),
+        message: format!("damaged Parquet file: {message}"),
+    };
+    // polars-parquet 0.55 trusts sizes in the file before allocating: a list length in the
+    // footer (one case asked for 10 GB) or a page header's `num_values` (i32) cast to usize
+    // unchecked (one flipped sign bit asks for a 2^61-byte bitmap). A failed allocation aborts
+    // the process, which no unwinding can catch; 9 of the 26416 single-bit flips of a part
+    // file did it (tests/fuzz_inputs.rs). So the footer and every page header are checked
+    // first, with the file's own bytes as the bound.
+    thrift_check::footer_of(&bytes)
+        .and_then(thrift_check::check_footer)
+        .map_err(bad)?;
+    let mut reader = ParquetReader::new(std::io::Cursor::new(&bytes[..]));
+    let md = guarded(path, || reader.get_metadata().cloned().map_err(StoreError::pq(path)))?;
+    thrift_check::check_pages(&bytes, &md).map_err(bad)?;
+    guarded(path, move || reader.finish().map_err(StoreError::pq(path)))
 }
 
-/// The key-value metadata of a Parquet file; fails on a truncated or foreign file.
+/// The key-value metadata of a Parquet file; fails on a truncated, damaged or foreign file.
 pub fn read_metadata(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
-    let f = File::open(path).map_err(StoreError::io(path))?;
-    guarded(path, || {
+    let mut f = File::open(path).map_err(StoreError::io(path))?;
+    // The footer is checked before polars decodes it (see `read_parquet`).
+    let footer = (|| -> std::io::Result<Result<Vec<u8>, String>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let len = f.seek(SeekFrom::End(0))?;
+        let mut tail = vec![0u8; len.min(8) as usize];
+        f.seek(SeekFrom::Start(len - tail.len() as u64))?;
+        f.read_exact(&mut tail)?;
+        let flen = match thrift_check::footer_len(&tail, len) {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut footer = vec![0u8; flen];
+        f.seek(SeekFrom::Start(len - 8 - flen as u64))?;
+        f.read_exact(&mut footer)?;
+        f.seek(SeekFrom::Start(0))?;
+        Ok(Ok(footer))
+    })()
+    .map_err(StoreError::io(path))?;
+    footer
+        .and_then(|footer| thrift_check::check_footer(&footer))
+        .map_err(|message| StoreError::Parquet {
+            path: path.display().to_string(),
+            message: format!("damaged Parquet file: {message}"),
+        })?;
+    guarded(path, move || {
         let mut reader = ParquetReader::new(f);
         let md = reader.get_metadata().map_err(StoreError::pq(path))?;
         Ok(md
@@ -190,6 +230,234 @@ pub fn read_metadata(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
             })
             .unwrap_or_default())
     })
+}
+
+/// Checks of a Parquet file's Thrift structures before polars decodes them (see
+/// [`read_parquet`]), with a minimal reader of Thrift's compact protocol: in the footer, every
+/// list, map and string must fit in the bytes left (so no length can ask for more memory than
+/// the file's size suggests); in each column chunk, every page header must have non-negative
+/// counts and sizes of at most 1 GiB (brunel writes pages of about 1 MiB) and its page must
+/// end inside the chunk.
+mod thrift_check {
+    use polars::io::parquet::read::FileMetadata;
+
+    const MAX_PAGE_BYTES: i64 = 1 << 30;
+    const MAX_DEPTH: usize = 32;
+
+    struct Reader<'a> {
+        buf: &'a [u8],
+        pos: usize,
+    }
+
+    impl Reader<'_> {
+        fn byte(&mut self) -> Result<u8, String> {
+            let b = *self
+                .buf
+                .get(self.pos)
+                .ok_or("a Thrift structure runs past its end")?;
+            self.pos += 1;
+            Ok(b)
+        }
+        fn varint(&mut self) -> Result<u64, String> {
+            let mut v = 0u64;
+            for shift in (0..70).step_by(7) {
+                let b = self.byte()?;
+                if shift < 64 {
+                    v |= u64::from(b & 0x7f) << shift;
+                }
+                if b & 0x80 == 0 {
+                    return Ok(v);
+                }
+            }
+            Err("a varint longer than 10 bytes".into())
+        }
+        fn zigzag(&mut self) -> Result<i64, String> {
+            let v = self.varint()?;
+            Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+        }
+        /// Whether `n` items of at least one byte each fit in what is left.
+        fn fits(&self, n: u64) -> Result<(), String> {
+            let left = (self.buf.len() - self.pos) as u64;
+            if n > left {
+                return Err(format!("a list of {n} items in {left} bytes"));
+            }
+            Ok(())
+        }
+        fn skip(&mut self, n: u64) -> Result<(), String> {
+            let end = (self.pos as u64)
+                .checked_add(n)
+                .filter(|&e| e <= self.buf.len() as u64)
+                .ok_or("a Thrift field runs past its end")?;
+            self.pos = end as usize;
+            Ok(())
+        }
+        /// Skips one value of compact type `t`, reporting integers to `int` with their path.
+        fn value(
+            &mut self,
+            t: u8,
+            path: &mut Vec<i16>,
+            int: &mut dyn FnMut(&[i16], i64) -> Result<(), String>,
+        ) -> Result<(), String> {
+            match t {
+                1 | 2 => Ok(()),
+                3 => self.skip(1),
+                4..=6 => {
+                    let v = self.zigzag()?;
+                    int(path, v)
+                }
+                7 => self.skip(8),
+                8 => {
+                    let n = self.varint()?;
+                    self.skip(n)
+                }
+                9 | 10 => {
+                    let h = self.byte()?;
+                    let n = match h >> 4 {
+                        15 => self.varint()?,
+                        n => u64::from(n),
+                    };
+                    let et = h & 0x0f;
+                    self.fits(n)?;
+                    for _ in 0..n {
+                        if et == 1 || et == 2 {
+                            self.skip(1)?; // booleans in lists are one byte each
+                        } else {
+                            self.value(et, path, int)?;
+                        }
+                    }
+                    Ok(())
+                }
+                11 => {
+                    let n = self.varint()?;
+                    if n > 0 {
+                        self.fits(n.saturating_mul(2))?;
+                        let kv = self.byte()?;
+                        for _ in 0..n {
+                            self.value(kv >> 4, path, int)?;
+                            self.value(kv & 0x0f, path, int)?;
+                        }
+                    }
+                    Ok(())
+                }
+                12 => self.fields(path, int),
+                13 => self.skip(16), // UUID
+                _ => Err(format!("unknown Thrift type {t}")),
+            }
+        }
+        /// Reads the fields of a struct up to its stop byte.
+        fn fields(
+            &mut self,
+            path: &mut Vec<i16>,
+            int: &mut dyn FnMut(&[i16], i64) -> Result<(), String>,
+        ) -> Result<(), String> {
+            if path.len() >= MAX_DEPTH {
+                return Err("Thrift structures nested too deeply".into());
+            }
+            let mut id = 0i16;
+            loop {
+                let h = self.byte()?;
+                if h == 0 {
+                    return Ok(());
+                }
+                id = match h >> 4 {
+                    0 => self.zigzag()? as i16,
+                    d => id.wrapping_add(i16::from(d)),
+                };
+                path.push(id);
+                let r = self.value(h & 0x0f, path, int);
+                path.pop();
+                r?;
+            }
+        }
+    }
+
+    /// The length of the footer from the file's last 8 bytes (length, then `PAR1`).
+    pub fn footer_len(tail: &[u8], file_len: u64) -> Result<usize, String> {
+        if tail.len() < 8 || &tail[tail.len() - 4..] != b"PAR1" || file_len < 12 {
+            return Err("no Parquet footer (the file is truncated or not Parquet)".into());
+        }
+        let n = tail.len();
+        let flen = u32::from_le_bytes([tail[n - 8], tail[n - 7], tail[n - 6], tail[n - 5]]);
+        if u64::from(flen) > file_len - 12 {
+            return Err(format!("footer of {flen} bytes in a file of {file_len}"));
+        }
+        Ok(flen as usize)
+    }
+
+    /// The footer's bytes within the whole file.
+    pub fn footer_of(file: &[u8]) -> Result<&[u8], String> {
+        let flen = footer_len(file, file.len() as u64)?;
+        let end = file.len() - 8;
+        Ok(&file[end - flen..end])
+    }
+
+    /// Walks the footer (FileMetaData), checking that every length fits in it.
+    pub fn check_footer(footer: &[u8]) -> Result<(), String> {
+        Reader {
+            buf: footer,
+            pos: 0,
+        }
+        .fields(&mut Vec::new(), &mut |_, _| Ok(()))
+        .map_err(|e| format!("footer: {e}"))
+    }
+
+    /// Checks every page header of every column chunk of `file` (the whole file's bytes).
+    pub fn check_pages(file: &[u8], md: &FileMetadata) -> Result<(), String> {
+        for (g, rg) in md.row_groups.iter().enumerate() {
+            for (c, col) in rg.parquet_columns().iter().enumerate() {
+                let at = format!("row group {g}, column {c}");
+                let start = col
+                    .dictionary_page_offset()
+                    .unwrap_or(col.data_page_offset());
+                let len = col.compressed_size();
+                let end = start.checked_add(len);
+                let chunk = match (usize::try_from(start), end.map(usize::try_from)) {
+                    (Ok(s), Some(Ok(e))) if s <= e && e <= file.len() && col.num_values() >= 0 => {
+                        &file[s..e]
+                    }
+                    _ => {
+                        let n = col.num_values();
+                        return Err(format!(
+                            "{at}: bytes {start}+{len}, {n} values: not in the file"
+                        ));
+                    }
+                };
+                let mut r = Reader { buf: chunk, pos: 0 };
+                while r.pos < chunk.len() {
+                    let mut compressed = None;
+                    r.fields(&mut Vec::new(), &mut |path, v| {
+                        // PageHeader: 2 uncompressed size, 3 compressed size; 5 data page,
+                        // 7 dictionary page, 8 data page v2: 1 num_values; v2: 2 num_nulls,
+                        // 3 num_rows, 5 and 6 level byte lengths.
+                        let counted = matches!(
+                            path,
+                            [2] | [3]
+                                | [5, 1]
+                                | [7, 1]
+                                | [8, 1]
+                                | [8, 2]
+                                | [8, 3]
+                                | [8, 5]
+                                | [8, 6]
+                        );
+                        if counted && !(0..=MAX_PAGE_BYTES).contains(&v) {
+                            return Err(format!("page header field {path:?} = {v}"));
+                        }
+                        if path == [3] {
+                            compressed = Some(v);
+                        }
+                        Ok(())
+                    })
+                    .map_err(|e| format!("{at}: {e}"))?;
+                    let n = compressed
+                        .ok_or_else(|| format!("{at}: page header without a compressed size"))?;
+                    r.skip(n as u64)
+                        .map_err(|_| format!("{at}: a page of {n} bytes runs past its chunk"))?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -57,13 +57,21 @@ fn decode_sizes(text: &str) -> Option<Vec<(String, usize)>> {
     if text.is_empty() {
         return Some(vec![]);
     }
-    text.split(',')
+    let sizes: Vec<(String, usize)> = text
+        .split(',')
         .map(|kv| {
             let (k, v) = kv.split_once('=')?;
-            let n: usize = v.trim().parse().ok()?;
-            (!k.trim().is_empty() && n <= MAX_SIZE).then(|| (k.trim().to_string(), n))
+            let n: usize = v.parse().ok()?;
+            let name_ok = !k.is_empty() && !k.contains(char::is_whitespace);
+            (name_ok && n <= MAX_SIZE).then(|| (k.to_string(), n))
         })
-        .collect()
+        .collect::<Option<_>>()?;
+    // Each population once.
+    let unique = sizes
+        .iter()
+        .enumerate()
+        .all(|(i, (a, _))| sizes[..i].iter().all(|(b, _)| a != b));
+    unique.then_some(sizes)
 }
 
 /// Writes the spikes of `rec` to `path` (atomically) with the schema's metadata and `extra`.
@@ -126,6 +134,14 @@ pub fn read_spikes(path: &Path) -> Result<Recording, SpikeFileError> {
     };
     let dt = positive(DT_KEY)?;
     let duration = positive(DURATION_KEY)?;
+    if dt > duration {
+        return Err(SpikeFileError::BadValue {
+            path: p.clone(),
+            key: DT_KEY,
+            value: dt.to_string(),
+            expected: "a time step no longer than brunel_duration_ms",
+        });
+    }
     let n_steps = (duration / dt).round();
     if !(n_steps <= u32::MAX as f64) {
         return Err(SpikeFileError::BadValue {
@@ -140,7 +156,7 @@ pub fn read_spikes(path: &Path) -> Result<Recording, SpikeFileError> {
         path: p.clone(),
         key: SIZES_KEY,
         value: sizes_text.chars().take(80).collect(),
-        expected: "comma-separated NAME=SIZE with sizes below 2^32",
+        expected: "comma-separated NAME=SIZE, each name once, sizes below 2^32",
     })?;
     let df = read_parquet(path)?;
     let bad_col = |column: &'static str, message: String| SpikeFileError::BadColumn {

@@ -477,6 +477,13 @@ impl Cx<'_> {
             ));
         }
         let names: Vec<String> = raw.point[0].get_ref().keys().cloned().collect();
+        if names.is_empty() {
+            return Err(self.err(
+                raw.point[0].span(),
+                "point[0]",
+                "no parameters: expected one or two, e.g. g = 5 and eta = 2".into(),
+            ));
+        }
         if names.len() > 2 {
             return Err(self.err(
                 raw.point[0].span(),

@@ -308,7 +308,11 @@ impl Drawing<'_> {
         for f in files {
             self.check_stop()?;
             match read_spikes(&f) {
-                Ok(rec) => self.spike_figures(&f, &rec)?,
+                Ok(rec) => {
+                    if let Err(e) = self.spike_figures(&f, &rec) {
+                        self.out.notes.push(format!("figure of kept spikes skipped: {e}"));
+                    }
+                }
                 Err(e) => self.out.notes.push(format!("kept spikes skipped: {e}")),
             }
         }
