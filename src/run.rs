@@ -54,10 +54,7 @@ pub struct RunOutcome {
 
 /// The mean-field prediction for a parameter set of a model, if the model has a theory.
 pub fn predict(model: &Model, params: &ParamSet, observed_hz: Option<f64>) -> Option<Prediction> {
-    if model.name != crate::model::brunel::MODEL.name {
-        return None;
-    }
-    let mf = MeanFieldParams::from_brunel(params);
+    let mf: MeanFieldParams = (model.mean_field?)(params);
     let states = theory::stationary_states(&mf);
     let nearest = theory::nearest_stable(&states, observed_hz);
     Some(Prediction { states, nearest })

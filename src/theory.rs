@@ -95,36 +95,14 @@ fn siegert_integral(a: f64, b: f64) -> f64 {
     tail(a, CUT) + integrate(|u| erfcx(-u), CUT, b, 0.1)
 }
 
-/// Parameters of model A that the mean field needs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct MeanFieldParams {
-    pub c_e: f64,
-    pub c_i: f64,
-    pub j_mv: f64,
-    pub g: f64,
-    /// External rate per input synapse (Hz); the drive is C_E inputs at this rate.
-    pub nu_ext_hz: f64,
-    pub tau_m_ms: f64,
-    pub theta_mv: f64,
-    pub v_r_mv: f64,
-    pub tau_rp_ms: f64,
-}
+/// What the mean field needs of a network: the model says (see `Model::mean_field`), the
+/// theory computes.
+pub use crate::model::MeanFieldInputs as MeanFieldParams;
 
 impl MeanFieldParams {
     /// The mean-field parameters of a `brunel` model parameter set.
     pub fn from_brunel(p: &ParamSet) -> Self {
-        let (c_e, c_i) = crate::model::brunel::in_degrees(p);
-        MeanFieldParams {
-            c_e: c_e as f64,
-            c_i: c_i as f64,
-            j_mv: p.get("J"),
-            g: p.get("g"),
-            nu_ext_hz: p.get("eta") * crate::model::brunel::nu_thr_hz(p),
-            tau_m_ms: p.get("tau_m_ms"),
-            theta_mv: p.get("theta"),
-            v_r_mv: p.get("V_r"),
-            tau_rp_ms: p.get("tau_rp_ms"),
-        }
+        crate::model::brunel::mean_field(p)
     }
 
     /// nu_thr = theta/(J·C_E·tau) in Hz, by the model's formula.

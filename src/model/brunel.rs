@@ -14,6 +14,7 @@
 
 use super::params::{ParamDef, ParamError, ParamSet, Range};
 use super::spec::*;
+use super::MeanFieldInputs;
 use super::Model;
 
 /// Parameters of model A with the paper's defaults, at the AI point (g, eta) = (5, 2).
@@ -155,7 +156,24 @@ pub const MODEL: Model = Model {
     headline: &["g", "eta"],
     build,
     fig8: true,
+    mean_field: Some(mean_field),
 };
+
+/// What the diffusion mean field of Brunel (2000) needs of a parameter set.
+pub fn mean_field(p: &ParamSet) -> MeanFieldInputs {
+    let (c_e, c_i) = in_degrees(p);
+    MeanFieldInputs {
+        c_e: c_e as f64,
+        c_i: c_i as f64,
+        j_mv: p.get("J"),
+        g: p.get("g"),
+        nu_ext_hz: p.get("eta") * nu_thr_hz(p),
+        tau_m_ms: p.get("tau_m_ms"),
+        theta_mv: p.get("theta"),
+        v_r_mv: p.get("V_r"),
+        tau_rp_ms: p.get("tau_rp_ms"),
+    }
+}
 
 /// In-degrees (C_E, C_I) of a parameter set.
 pub fn in_degrees(p: &ParamSet) -> (usize, usize) {

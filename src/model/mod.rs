@@ -25,6 +25,28 @@ pub struct Model {
     /// Whether runs get Brunel's Fig.-8 figure (a raster of 50 neurons above the population
     /// rate): meaningful for the large E/I networks whose regimes it shows.
     pub fig8: bool,
+    /// The inputs of the diffusion mean field for a parameter set, for models the theory
+    /// covers (delta synapses, fixed in-degree, Poisson drive: Brunel's model A); None for
+    /// the others, whose rows then carry no prediction.
+    pub mean_field: Option<fn(&ParamSet) -> MeanFieldInputs>,
+}
+
+/// What the diffusion mean-field theory of Brunel (2000) needs of a network: in-degrees,
+/// weights, drive and neuron constants. Models provide it, `theory` computes with it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct MeanFieldInputs {
+    /// Excitatory and inhibitory in-degrees.
+    pub c_e: f64,
+    pub c_i: f64,
+    /// Excitatory PSP (mV); inhibitory ones are −g·J.
+    pub j_mv: f64,
+    pub g: f64,
+    /// External rate per input synapse (Hz); the drive is C_E inputs at this rate.
+    pub nu_ext_hz: f64,
+    pub tau_m_ms: f64,
+    pub theta_mv: f64,
+    pub v_r_mv: f64,
+    pub tau_rp_ms: f64,
 }
 
 impl Model {

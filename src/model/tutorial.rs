@@ -194,6 +194,7 @@ pub const MODEL: Model = Model {
     headline: &[],
     build,
     fig8: false,
+    mean_field: None,
 };
 
 fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
