@@ -1,4 +1,9 @@
-//! Model `brunel`: Brunel (2000) model A, E and I neurons identical, delta synapses.
+//! Model `brunel`: model A of Brunel N (2000), "Dynamics of sparsely connected networks of
+//! excitatory and inhibitory spiking neurons", J Comput Neurosci 8:183–208: N_E excitatory and
+//! N_I inhibitory leaky integrate-and-fire neurons, identical, with delta synapses (a spike
+//! makes a jump of J mV in v, −g·J mV from I), one delay D for every synapse, and external
+//! Poisson drive of rate eta·nu_thr per input. Voltages are in mV relative to rest (0 mV),
+//! times in ms, rates in Hz.
 //!
 //! Defaults are the paper's (V_r = 10 mV; NEST's examples use 0). Fixed in-degrees
 //! C_E = round(epsilon·N_E), C_I = round(epsilon·N_I) with multapses allowed and autapses not
@@ -197,17 +202,28 @@ pub fn threshold_rate_hz(theta_mv: f64, j_mv: f64, c_e: f64, tau_m_ms: f64) -> f
 }
 
 fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
-    let n_e = p.get("N_E") as usize;
-    let n_i = p.get("N_I") as usize;
     let (c_e, c_i) = in_degrees(p);
+    check_consistency(p, c_e)?;
+    Ok(NetworkSpec {
+        dt_ms: p.get("dt_ms"),
+        duration_ms: p.get("duration_ms"),
+        warmup_ms: p.get("warmup_ms"),
+        populations: populations(p, c_e),
+        projections: projections(p, c_e, c_i),
+        voltage_sampling: voltage_sampling(p),
+    })
+}
+
+/// Refuses combinations the ranges allow but the model does not: C_E = 0 (no threshold rate),
+/// a reset V_r at or above theta (mV), a warm-up as long as the run (ms).
+fn check_consistency(p: &ParamSet, c_e: usize) -> Result<(), ParamError> {
     if c_e == 0 {
         return Err(ParamError::Inconsistent {
             names: "epsilon, N_E".into(),
-            message: format!("C_E = round(epsilon·N_E) is 0; nu_thr and the drive are undefined"),
+            message: "C_E = round(epsilon·N_E) is 0; nu_thr and the drive are undefined".into(),
         });
     }
-    let theta = p.get("theta");
-    if p.get("V_r") >= theta {
+    if p.get("V_r") >= p.get("theta") {
         return Err(ParamError::Inconsistent {
             names: "V_r, theta".into(),
             message: "reset must lie below threshold".into(),
@@ -219,17 +235,17 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
             message: "the warm-up must be shorter than the run".into(),
         });
     }
-    let autapses = p.get("autapses") == 1.0;
-    let j = p.get("J");
-    let g = p.get("g");
-    let d = DelaySpec::Constant {
-        d_ms: p.get("D_ms"),
-    };
+    Ok(())
+}
+
+/// The LIF neurons of E and I (identical): delta synapses, rest 0 mV, threshold theta (mV),
+/// reset V_r (mV), v starting uniformly in [0, V_init_max) mV (at 0 mV when V_init_max = 0).
+fn lif_params(p: &ParamSet) -> LifParams {
     let v_init_max = p.get("V_init_max");
-    let lif = LifParams {
+    LifParams {
         tau_m_ms: p.get("tau_m_ms"),
         synapse: Synapse::Delta,
-        v_th_mv: theta,
+        v_th_mv: p.get("theta"),
         v_reset_mv: p.get("V_r"),
         t_ref_ms: p.get("tau_rp_ms"),
         u_rest_mv: PerNeuron::Constant(0.0),
@@ -241,37 +257,61 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
         } else {
             InitialV::Draw(PerNeuron::Constant(0.0))
         },
-    };
+    }
+}
+
+/// E, I, and their external drive ext_E, ext_I: one Poisson process per neuron at
+/// C_E·eta·nu_thr (Hz), standing for C_E independent inputs at eta·nu_thr each.
+fn populations(p: &ParamSet, c_e: usize) -> Vec<PopulationSpec> {
+    let (n_e, n_i) = (p.get("N_E") as usize, p.get("N_I") as usize);
+    let lif = lif_params(p);
     let ext_rate_hz = c_e as f64 * p.get("eta") * nu_thr_hz(p);
-    let pops = vec![
+    vec![
         PopulationSpec::lif("E", n_e, lif.clone()),
         PopulationSpec::lif("I", n_i, lif),
         PopulationSpec::poisson("ext_E", n_e, ext_rate_hz),
         PopulationSpec::poisson("ext_I", n_i, ext_rate_hz),
-    ];
+    ]
+}
+
+/// The one-to-one external drive, then the recurrent E→E, E→I, I→E, I→I with fixed in-degrees
+/// C_E from E and C_I from I (in this order: the golden hashes pin it). Weights J and −g·J
+/// (mV), every delay D_ms (ms).
+fn projections(p: &ParamSet, c_e: usize, c_i: usize) -> Vec<ProjectionSpec> {
+    let j = p.get("J");
+    let g = p.get("g");
+    let autapses = p.get("autapses") == 1.0;
+    let delay = DelaySpec::Constant {
+        d_ms: p.get("D_ms"),
+    };
     let proj = |name: &str, src: &str, tgt: &str, connector: Connector, w: f64| ProjectionSpec {
         name: name.into(),
         source: src.into(),
         target: tgt.into(),
         connector,
         weight: WeightSpec::Constant { w_mv: w },
-        delay: d,
+        delay,
     };
     let indeg = |k| Connector::FixedInDegree {
         k,
         allow_autapses: autapses,
         allow_multapses: true,
     };
-    let projections = vec![
+    vec![
         proj("ext_E-E", "ext_E", "E", Connector::OneToOne, j),
         proj("ext_I-I", "ext_I", "I", Connector::OneToOne, j),
         proj("E-E", "E", "E", indeg(c_e), j),
         proj("E-I", "E", "I", indeg(c_e), j),
         proj("I-E", "I", "E", indeg(c_i), -g * j),
         proj("I-I", "I", "I", indeg(c_i), -g * j),
-    ];
-    let n_sample = (p.get("v_sample_n") as usize).min(n_e);
-    let voltage_sampling = if n_sample > 0 {
+    ]
+}
+
+/// v of min(v_sample_n, N_E) E neurons every v_sample_every_ms (ms), for Golomb's chi; none
+/// when v_sample_n = 0.
+fn voltage_sampling(p: &ParamSet) -> Vec<VoltageSampling> {
+    let n_sample = (p.get("v_sample_n") as usize).min(p.get("N_E") as usize);
+    if n_sample > 0 {
         vec![VoltageSampling {
             population: "E".into(),
             count: n_sample,
@@ -279,15 +319,7 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
         }]
     } else {
         vec![]
-    };
-    Ok(NetworkSpec {
-        dt_ms: p.get("dt_ms"),
-        duration_ms: p.get("duration_ms"),
-        warmup_ms: p.get("warmup_ms"),
-        populations: pops,
-        projections,
-        voltage_sampling,
-    })
+    }
 }
 
 #[cfg(test)]

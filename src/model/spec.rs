@@ -13,7 +13,8 @@ pub enum Synapse {
     ExpCurrent { tau_syn_ms: f64 },
 }
 
-/// A per-neuron value: the same for all, or drawn uniformly in `[lo, hi)`.
+/// A per-neuron value: the same for all, or drawn uniformly in `[lo, hi)`, in the unit of the
+/// field that holds it (mV for potentials).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PerNeuron {
     Constant(f64),
@@ -32,12 +33,18 @@ pub enum InitialV {
 /// Parameters of a population of leaky integrate-and-fire neurons.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LifParams {
+    /// Membrane time constant (ms).
     pub tau_m_ms: f64,
     pub synapse: Synapse,
+    /// Firing threshold (mV).
     pub v_th_mv: f64,
+    /// Reset potential after a spike (mV).
     pub v_reset_mv: f64,
+    /// Refractory period (ms), v clamped at reset.
     pub t_ref_ms: f64,
+    /// Resting potential (mV), per neuron.
     pub u_rest_mv: PerNeuron,
+    /// Initial membrane potential (mV).
     pub v_init_mv: InitialV,
 }
 
@@ -56,6 +63,7 @@ pub enum PopulationKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PopulationSpec {
     pub name: String,
+    /// Number of neurons or sources.
     pub size: usize,
     pub kind: PopulationKind,
 }
@@ -100,9 +108,8 @@ pub enum Connector {
 /// Weight of each synapse, in mV (a voltage jump for delta synapses, a jump of I otherwise).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum WeightSpec {
-    Constant {
-        w_mv: f64,
-    },
+    /// Every synapse `w_mv` (mV).
+    Constant { w_mv: f64 },
     /// `scale · |N(mean_mv, sd_mv)|`: positive draws, the sign and size set by `scale`
     /// (the tutorial: scale 1 for excitation, −4 for inhibition).
     AbsNormal {
@@ -116,7 +123,9 @@ pub enum WeightSpec {
 /// nearest step, and draws below one step are clipped to dt (as NEST/PyNN `normal_clipped`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DelaySpec {
+    /// Every synapse `d_ms` (ms).
     Constant { d_ms: f64 },
+    /// Drawn per synapse from N(mean_ms, sd_ms) (ms).
     Normal { mean_ms: f64, sd_ms: f64 },
 }
 
@@ -143,9 +152,11 @@ pub struct VoltageSampling {
 /// A whole network and how long to run it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkSpec {
+    /// Integration time step (ms).
     pub dt_ms: f64,
+    /// Simulated time (ms), warm-up included.
     pub duration_ms: f64,
-    /// Initial part of the run that measures ignore.
+    /// Initial part of the run that measures ignore (ms).
     pub warmup_ms: f64,
     pub populations: Vec<PopulationSpec>,
     pub projections: Vec<ProjectionSpec>,
@@ -187,8 +198,22 @@ impl NetworkSpec {
         ((self.warmup_ms / self.dt_ms).round() as usize).min(self.n_steps())
     }
 
-    /// Checks the description for inconsistencies the parameter ranges cannot catch.
+    /// Checks the description for inconsistencies the parameter ranges cannot catch: the run
+    /// length and warm-up, each population, each projection (in order; the first error wins),
+    /// then what the engine and this machine can hold ([`NetworkSpec::check_resources`]).
     pub fn validate(&self) -> Result<(), SpecError> {
+        self.check_run_length()?;
+        for p in &self.populations {
+            check_population(p)?;
+        }
+        for pr in &self.projections {
+            self.check_projection(pr)?;
+        }
+        self.check_resources()
+    }
+
+    /// dt_ms and duration_ms (ms) must be positive, and the warm-up shorter than the run.
+    fn check_run_length(&self) -> Result<(), SpecError> {
         if !(self.dt_ms > 0.0) || !(self.duration_ms > 0.0) {
             return Err(SpecError::Other(format!(
                 "dt_ms ({}) and duration_ms ({}) must be > 0",
@@ -201,98 +226,38 @@ impl NetworkSpec {
                 self.warmup_ms, self.duration_ms
             )));
         }
-        for p in &self.populations {
-            if let PopulationKind::Lif(l) = &p.kind {
-                if l.v_reset_mv >= l.v_th_mv {
-                    return Err(SpecError::BadPopulation {
-                        population: p.name.clone(),
-                        message: format!(
-                            "reset ({} mV) must lie below threshold ({} mV)",
-                            l.v_reset_mv, l.v_th_mv
-                        ),
-                    });
-                }
-                if let PerNeuron::Uniform { lo: a, hi: b } = l.u_rest_mv {
-                    if a > b {
-                        return Err(SpecError::BadPopulation {
-                            population: p.name.clone(),
-                            message: format!("resting potential range [{a}, {b}] mV is empty"),
-                        });
-                    }
-                }
-            }
+        Ok(())
+    }
+
+    /// One projection: both endpoints exist, the target is LIF, the connector fits the sizes,
+    /// the delay is possible on the time grid.
+    fn check_projection(&self, pr: &ProjectionSpec) -> Result<(), SpecError> {
+        let (si, ti) = self.projection_endpoints(pr)?;
+        let (src, tgt) = (&self.populations[si], &self.populations[ti]);
+        let bad = |m: String| SpecError::BadProjection {
+            projection: pr.name.clone(),
+            message: m,
+        };
+        if !matches!(tgt.kind, PopulationKind::Lif(_)) {
+            return Err(bad(format!(
+                "target `{}` is not a LIF population",
+                tgt.name
+            )));
         }
-        for pr in &self.projections {
-            let si =
-                self.population_index(&pr.source)
-                    .ok_or_else(|| SpecError::UnknownPopulation {
-                        projection: pr.name.clone(),
-                        population: pr.source.clone(),
-                    })?;
-            let ti =
-                self.population_index(&pr.target)
-                    .ok_or_else(|| SpecError::UnknownPopulation {
-                        projection: pr.name.clone(),
-                        population: pr.target.clone(),
-                    })?;
-            let (src, tgt) = (&self.populations[si], &self.populations[ti]);
-            let bad = |m: String| SpecError::BadProjection {
-                projection: pr.name.clone(),
-                message: m,
-            };
-            if !matches!(tgt.kind, PopulationKind::Lif(_)) {
-                return Err(bad(format!(
-                    "target `{}` is not a LIF population",
-                    tgt.name
-                )));
-            }
-            match pr.connector {
-                Connector::OneToOne if src.size != tgt.size => {
-                    return Err(bad(format!(
-                        "one-to-one needs equal sizes, got {} and {}",
-                        src.size, tgt.size
-                    )))
-                }
-                Connector::FixedProbability { p, .. } if !(0.0..=1.0).contains(&p) => {
-                    return Err(bad(format!("connection probability {p} is outside [0, 1]")))
-                }
-                Connector::FixedInDegree {
-                    k,
-                    allow_autapses,
-                    allow_multapses,
-                } => {
-                    let avail = if si == ti && !allow_autapses {
-                        src.size.saturating_sub(1)
-                    } else {
-                        src.size
-                    };
-                    if k > 0 && avail == 0 {
-                        return Err(bad(format!("in-degree {k} but no eligible source")));
-                    }
-                    if !allow_multapses && k > avail {
-                        return Err(bad(format!(
-                            "in-degree {k} exceeds the {avail} distinct sources available without multapses"
-                        )));
-                    }
-                }
-                _ => {}
-            }
-            match pr.delay {
-                DelaySpec::Normal { sd_ms, .. } if sd_ms < 0.0 => {
-                    return Err(bad(format!("delay sd {sd_ms} ms is negative")));
-                }
-                // A constant delay below one step would silently become a whole step (dt = 10 ms
-                // turns Brunel's 1.5 ms into 10 ms and the network into a 100 Hz clock).
-                DelaySpec::Constant { d_ms } if d_ms < self.dt_ms * (1.0 - 1e-9) => {
-                    return Err(bad(format!(
-                        "delay {d_ms} ms is shorter than the time step dt_ms = {} ms: expected dt_ms <= delay",
-                        self.dt_ms
-                    )));
-                }
-                _ => {}
-            }
-        }
-        self.check_resources()
+        check_connector(&pr.connector, src, tgt, si == ti).map_err(bad)?;
+        check_delay(&pr.delay, self.dt_ms).map_err(bad)
+    }
+
+    /// Indices of a projection's source and target populations (the source is looked up first).
+    fn projection_endpoints(&self, pr: &ProjectionSpec) -> Result<(usize, usize), SpecError> {
+        let index = |name: &String| {
+            self.population_index(name)
+                .ok_or_else(|| SpecError::UnknownPopulation {
+                    projection: pr.name.clone(),
+                    population: name.clone(),
+                })
+        };
+        Ok((index(&pr.source)?, index(&pr.target)?))
     }
 
     /// Checks that the engine can represent the run: step counts fit its u32 spike times,
@@ -372,6 +337,88 @@ impl NetworkSpec {
         // The analysis holds a few arrays of one value per step (population counts, rates).
         let per_step = 24.0 * (self.duration_ms / self.dt_ms);
         24.0 * self.synapse_count() + 4.0 * ring_depth * neurons + 100.0 * neurons + per_step
+    }
+}
+
+/// A LIF population: reset below threshold (mV), a non-empty resting-potential range (mV).
+fn check_population(p: &PopulationSpec) -> Result<(), SpecError> {
+    let PopulationKind::Lif(l) = &p.kind else {
+        return Ok(());
+    };
+    if l.v_reset_mv >= l.v_th_mv {
+        return Err(SpecError::BadPopulation {
+            population: p.name.clone(),
+            message: format!(
+                "reset ({} mV) must lie below threshold ({} mV)",
+                l.v_reset_mv, l.v_th_mv
+            ),
+        });
+    }
+    if let PerNeuron::Uniform { lo: a, hi: b } = l.u_rest_mv {
+        if a > b {
+            return Err(SpecError::BadPopulation {
+                population: p.name.clone(),
+                message: format!("resting potential range [{a}, {b}] mV is empty"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whether a connector fits its populations: one-to-one needs equal sizes, a probability lies
+/// in [0, 1], a fixed in-degree has enough eligible sources (`same`: source is the target, so
+/// without autapses a neuron is not its own source). The error is the projection's message.
+fn check_connector(
+    connector: &Connector,
+    src: &PopulationSpec,
+    tgt: &PopulationSpec,
+    same: bool,
+) -> Result<(), String> {
+    match *connector {
+        Connector::OneToOne if src.size != tgt.size => Err(format!(
+            "one-to-one needs equal sizes, got {} and {}",
+            src.size, tgt.size
+        )),
+        Connector::FixedProbability { p, .. } if !(0.0..=1.0).contains(&p) => {
+            Err(format!("connection probability {p} is outside [0, 1]"))
+        }
+        Connector::FixedInDegree {
+            k,
+            allow_autapses,
+            allow_multapses,
+        } => {
+            let avail = if same && !allow_autapses {
+                src.size.saturating_sub(1)
+            } else {
+                src.size
+            };
+            if k > 0 && avail == 0 {
+                return Err(format!("in-degree {k} but no eligible source"));
+            }
+            if !allow_multapses && k > avail {
+                return Err(format!(
+                    "in-degree {k} exceeds the {avail} distinct sources available without multapses"
+                ));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether a delay is possible with time step `dt_ms` (ms): a non-negative sd (ms), a constant
+/// delay (ms) of at least one step. The error is the projection's message.
+fn check_delay(delay: &DelaySpec, dt_ms: f64) -> Result<(), String> {
+    match *delay {
+        DelaySpec::Normal { sd_ms, .. } if sd_ms < 0.0 => {
+            Err(format!("delay sd {sd_ms} ms is negative"))
+        }
+        // A constant delay below one step would silently become a whole step (dt = 10 ms
+        // turns Brunel's 1.5 ms into 10 ms and the network into a 100 Hz clock).
+        DelaySpec::Constant { d_ms } if d_ms < dt_ms * (1.0 - 1e-9) => Err(format!(
+            "delay {d_ms} ms is shorter than the time step dt_ms = {dt_ms} ms: expected dt_ms <= delay"
+        )),
+        _ => Ok(()),
     }
 }
 

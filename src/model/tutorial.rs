@@ -1,5 +1,16 @@
-//! Model `tutorial`: the seed's "balanced random network" (written for Brian2), every cell of
-//! it, with the extension (an extra Poisson population all-to-all onto E).
+//! Model `tutorial`: the balanced random network of the project's seed, every cell of it,
+//! with its extension.
+//!
+//! Source: the seed is a Brian2 teaching exercise, "Task 2 – Balanced Random Network". It asks
+//! for N = 100 LIF neurons in a 4:1 excitatory (E) to inhibitory (I) ratio, dt = 0.1 ms, run for
+//! 1 s: membrane time constant 20 ms, exponential current synapses of 5 ms, refractory period
+//! 2 ms, threshold −50 mV, reset −65 mV, and a resting potential drawn per neuron uniformly in
+//! [−65, −60] mV at which v also starts. Each LIF neuron gets its own 1000 Hz Poisson source,
+//! one-to-one, weight 2.2 mV, delay 1.0 ms. E→E and E→I connect with probability 0.1, weights
+//! |N(0, 2 mV)| and delays N(1.5 ms, 0.75 ms); I→I and I→E likewise with weights −4 times as
+//! large. Its extension adds 100 Poisson sources at 50 Hz, all-to-all onto E, weight 0.06 mV
+//! (here off by default: `ext_rate_hz` = 0 Hz). The seed names Brunel (2000,
+//! J Comput Neurosci 8:183–208) for the regimes such a network shows; see the `brunel` model.
 //!
 //! Choices the seed leaves open, stated here and in `--help`:
 //! - Recurrent delay draws N(1.5 ms, 0.75 ms) below dt are clipped to dt (NEST/PyNN
@@ -198,6 +209,26 @@ pub const MODEL: Model = Model {
 };
 
 fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
+    let (n_e, n_i) = population_sizes(p)?;
+    check_consistency(p)?;
+    let mut populations = populations(p, n_e, n_i);
+    let mut projections = projections(p);
+    if let Some((ext, ext_e)) = extension(p) {
+        populations.push(ext);
+        projections.push(ext_e);
+    }
+    Ok(NetworkSpec {
+        dt_ms: p.get("dt_ms"),
+        duration_ms: p.get("duration_ms"),
+        warmup_ms: p.get("warmup_ms"),
+        populations,
+        projections,
+        voltage_sampling: vec![],
+    })
+}
+
+/// (N_E, N_I) with N_E = round(N·exc_fraction); an error unless both are at least 1.
+fn population_sizes(p: &ParamSet) -> Result<(usize, usize), ParamError> {
     let n = p.get("N") as usize;
     let n_e = (n as f64 * p.get("exc_fraction")).round() as usize;
     let n_i = n - n_e;
@@ -209,6 +240,12 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
             ),
         });
     }
+    Ok((n_e, n_i))
+}
+
+/// Refuses combinations the ranges allow but the network does not: an empty resting-potential
+/// range (mV), a reset at or above threshold (mV), a warm-up as long as the run (ms).
+fn check_consistency(p: &ParamSet) -> Result<(), ParamError> {
     let (lo, hi) = (p.get("u_rest_lo_mv"), p.get("u_rest_hi_mv"));
     if lo > hi {
         return Err(ParamError::Inconsistent {
@@ -228,7 +265,13 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
             message: "the warm-up must be shorter than the run".into(),
         });
     }
-    let lif = LifParams {
+    Ok(())
+}
+
+/// The LIF neurons of E and I (identical): exponential current synapses, a resting potential
+/// drawn per neuron uniformly in [u_rest_lo_mv, u_rest_hi_mv) mV, v starting at rest.
+fn lif_params(p: &ParamSet) -> LifParams {
+    LifParams {
         tau_m_ms: p.get("tau_m_ms"),
         synapse: Synapse::ExpCurrent {
             tau_syn_ms: p.get("tau_syn_ms"),
@@ -236,17 +279,43 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
         v_th_mv: p.get("v_th_mv"),
         v_reset_mv: p.get("v_reset_mv"),
         t_ref_ms: p.get("t_ref_ms"),
-        u_rest_mv: PerNeuron::Uniform { lo, hi },
+        u_rest_mv: PerNeuron::Uniform {
+            lo: p.get("u_rest_lo_mv"),
+            hi: p.get("u_rest_hi_mv"),
+        },
         v_init_mv: InitialV::AtRest,
-    };
+    }
+}
+
+/// E, I, and one Poisson source per LIF neuron at input_rate_hz (Hz): input_E, input_I.
+fn populations(p: &ParamSet, n_e: usize, n_i: usize) -> Vec<PopulationSpec> {
+    let lif = lif_params(p);
     let rate = p.get("input_rate_hz");
-    let mut populations = vec![
+    vec![
         PopulationSpec::lif("E", n_e, lif.clone()),
         PopulationSpec::lif("I", n_i, lif),
         PopulationSpec::poisson("input_E", n_e, rate),
         PopulationSpec::poisson("input_I", n_i, rate),
-    ];
-    let input = |name: &str, src: &str, tgt: &str| ProjectionSpec {
+    ]
+}
+
+/// The one-to-one inputs, then the recurrent E→E, E→I, I→I, I→E (in this order: the golden
+/// hashes pin it).
+fn projections(p: &ParamSet) -> Vec<ProjectionSpec> {
+    let inh = -p.get("inh_scale");
+    vec![
+        input(p, "input_E-E", "input_E", "E"),
+        input(p, "input_I-I", "input_I", "I"),
+        recurrent(p, "E", "E", 1.0),
+        recurrent(p, "E", "I", 1.0),
+        recurrent(p, "I", "I", inh),
+        recurrent(p, "I", "E", inh),
+    ]
+}
+
+/// A one-to-one Poisson input: weight input_w_mv (mV), delay input_delay_ms (ms).
+fn input(p: &ParamSet, name: &str, src: &str, tgt: &str) -> ProjectionSpec {
+    ProjectionSpec {
         name: name.into(),
         source: src.into(),
         target: tgt.into(),
@@ -257,12 +326,13 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
         delay: DelaySpec::Constant {
             d_ms: p.get("input_delay_ms"),
         },
-    };
-    let delay = DelaySpec::Normal {
-        mean_ms: p.get("delay_mean_ms"),
-        sd_ms: p.get("delay_sd_ms"),
-    };
-    let recurrent = |src: &str, tgt: &str, scale: f64| ProjectionSpec {
+    }
+}
+
+/// A recurrent projection `src-tgt`: probability p_conn, autapses allowed, weights
+/// scale·|N(0, w_sd_mv)| mV, delays N(delay_mean_ms, delay_sd_ms) ms.
+fn recurrent(p: &ParamSet, src: &str, tgt: &str, scale: f64) -> ProjectionSpec {
+    ProjectionSpec {
         name: format!("{src}-{tgt}"),
         source: src.into(),
         target: tgt.into(),
@@ -275,47 +345,36 @@ fn build(p: &ParamSet) -> Result<NetworkSpec, ParamError> {
             sd_mv: p.get("w_sd_mv"),
             scale,
         },
-        delay,
-    };
-    let inh = -p.get("inh_scale");
-    let mut projections = vec![
-        input("input_E-E", "input_E", "E"),
-        input("input_I-I", "input_I", "I"),
-        recurrent("E", "E", 1.0),
-        recurrent("E", "I", 1.0),
-        recurrent("I", "I", inh),
-        recurrent("I", "E", inh),
-    ];
-    let ext_rate = p.get("ext_rate_hz");
-    if ext_rate > 0.0 {
-        populations.push(PopulationSpec::poisson(
-            "ext",
-            p.get("ext_n") as usize,
-            ext_rate,
-        ));
-        projections.push(ProjectionSpec {
-            name: "ext-E".into(),
-            source: "ext".into(),
-            target: "E".into(),
-            connector: Connector::AllToAll {
-                allow_autapses: true,
-            },
-            weight: WeightSpec::Constant {
-                w_mv: p.get("ext_w_mv"),
-            },
-            delay: DelaySpec::Constant {
-                d_ms: p.get("ext_delay_ms"),
-            },
-        });
+        delay: DelaySpec::Normal {
+            mean_ms: p.get("delay_mean_ms"),
+            sd_ms: p.get("delay_sd_ms"),
+        },
     }
-    Ok(NetworkSpec {
-        dt_ms: p.get("dt_ms"),
-        duration_ms: p.get("duration_ms"),
-        warmup_ms: p.get("warmup_ms"),
-        populations,
-        projections,
-        voltage_sampling: vec![],
-    })
+}
+
+/// The extension when ext_rate_hz > 0: ext_n Poisson sources at ext_rate_hz (Hz), all-to-all
+/// onto E with weight ext_w_mv (mV) and delay ext_delay_ms (ms).
+fn extension(p: &ParamSet) -> Option<(PopulationSpec, ProjectionSpec)> {
+    let ext_rate = p.get("ext_rate_hz");
+    if !(ext_rate > 0.0) {
+        return None;
+    }
+    let population = PopulationSpec::poisson("ext", p.get("ext_n") as usize, ext_rate);
+    let projection = ProjectionSpec {
+        name: "ext-E".into(),
+        source: "ext".into(),
+        target: "E".into(),
+        connector: Connector::AllToAll {
+            allow_autapses: true,
+        },
+        weight: WeightSpec::Constant {
+            w_mv: p.get("ext_w_mv"),
+        },
+        delay: DelaySpec::Constant {
+            d_ms: p.get("ext_delay_ms"),
+        },
+    };
+    Some((population, projection))
 }
 
 #[cfg(test)]
