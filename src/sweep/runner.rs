@@ -429,7 +429,7 @@ fn run_todo(
     layout: &Layout,
     started: SystemTime,
     todo: Vec<Task>,
-    mut report: SweepReport,
+    report: SweepReport,
     stop: &AtomicBool,
     progress: &mut dyn SweepObserver,
 ) -> Result<SweepReport, SweepError> {
@@ -443,9 +443,8 @@ fn run_todo(
             path: opts.out.display().to_string(),
             error: std::io::Error::other(format!("cannot start {} worker threads: {e}", opts.threads)),
         })?;
-    let (tx, rx) = mpsc::channel::<Finished>();
     progress.started(todo.len());
-    let mut writer = PartWriter {
+    let writer = PartWriter {
         def,
         layout,
         shard: opts.shard,
@@ -455,95 +454,136 @@ fn run_todo(
     };
     // Set when a write fails: no new runs start, the finished ones are kept for a retry.
     let halt = AtomicBool::new(false);
-    let mut write_error: Option<StoreError> = None;
-    let (layout_ref, halt_ref) = (layout, &halt);
+    let mut c = Collector {
+        writer,
+        report,
+        write_error: None,
+        halt: &halt,
+        progress,
+    };
+    let (tx, rx) = mpsc::channel::<Finished>();
     std::thread::scope(|scope| {
-        let todo_ref = &todo;
+        let (todo, halt) = (&todo, &halt);
         scope.spawn(move || {
             pool.install(|| {
-                todo_ref.par_iter().for_each_with(tx, |tx, t| {
-                    if stop.load(Ordering::SeqCst) || halt_ref.load(Ordering::SeqCst) {
+                todo.par_iter().for_each_with(tx, |tx, t| {
+                    if stop.load(Ordering::SeqCst) || halt.load(Ordering::SeqCst) {
                         return;
                     }
-                    let _ = tx.send(run_guarded(def, layout_ref, *t, stop));
+                    let _ = tx.send(run_guarded(def, layout, *t, stop));
                 });
             });
         });
-        // Rows are committed at least every `flush_every`, also while no run finishes.
+        c.receive_all(&rx, opts.flush_every);
+    });
+    c.progress.finished();
+    c.commit_remaining(opts.write_retries, opts.write_retry_pause);
+    Ok(c.finish())
+}
+
+/// Receives finished runs on the sweep's thread and commits them.
+struct Collector<'a, 'p> {
+    writer: PartWriter<'a>,
+    report: SweepReport,
+    /// The first write that failed; no new runs start after it.
+    write_error: Option<StoreError>,
+    halt: &'a AtomicBool,
+    progress: &'p mut dyn SweepObserver,
+}
+
+impl Collector<'_, '_> {
+    /// Takes rows until every worker is done, committing at least every `flush_every`, also
+    /// while no run finishes.
+    fn receive_all(&mut self, rx: &mpsc::Receiver<Finished>, flush_every: Duration) {
         let mut last_flush = Instant::now();
         loop {
-            let wait = opts.flush_every.saturating_sub(last_flush.elapsed());
-            let msg = match rx.recv_timeout(wait.max(Duration::from_millis(1))) {
-                Ok(msg) => Some(msg),
-                Err(mpsc::RecvTimeoutError::Timeout) => None,
+            let wait = flush_every.saturating_sub(last_flush.elapsed());
+            match rx.recv_timeout(wait.max(Duration::from_millis(1))) {
+                Ok(msg) => self.take(msg),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            };
-            match msg {
-                None | Some(Finished::Abandoned) => {}
-                Some(Finished::Row(row, failure)) => {
-                    if let Some(m) = failure {
-                        progress.warning(&m);
-                        report.failed.push(m);
-                    }
-                    writer.pending.push(row);
-                    report.done_now += 1;
-                    progress.run_done();
-                }
-                Some(Finished::WriteFailed(e)) => {
-                    halt.store(true, Ordering::SeqCst);
-                    write_error.get_or_insert(e);
-                }
             }
-            if write_error.is_none() && last_flush.elapsed() >= opts.flush_every {
-                match writer.flush() {
-                    Ok(Some(p)) => report.parts_written.push(p),
-                    Ok(None) => {}
-                    Err(e) => {
-                        progress.warning(&format!(
-                            "{e}; no new runs start, finished runs are kept in memory"
-                        ));
-                        halt.store(true, Ordering::SeqCst);
-                        write_error = Some(e);
-                    }
-                }
+            if self.write_error.is_none() && last_flush.elapsed() >= flush_every {
+                self.flush_now();
                 last_flush = Instant::now();
             }
         }
-    });
-    progress.finished();
-    // Commit what is pending; after a failed write, retry a few times (space may be freed).
-    let mut attempt = 0;
-    loop {
-        match writer.flush() {
-            Ok(Some(p)) => {
-                report.parts_written.push(p);
-                break;
-            }
-            Ok(None) => break,
-            Err(e) => {
-                if attempt >= opts.write_retries {
-                    write_error = Some(e);
-                    break;
+    }
+
+    fn take(&mut self, msg: Finished) {
+        match msg {
+            Finished::Abandoned => {}
+            Finished::Row(row, failure) => {
+                if let Some(m) = failure {
+                    self.progress.warning(&m);
+                    self.report.failed.push(m);
                 }
-                attempt += 1;
-                progress.warning(&format!(
-                    "{e}; {} finished runs are held in memory; retry {attempt} of {} in {:.0} s",
-                    writer.pending.len(),
-                    opts.write_retries,
-                    opts.write_retry_pause.as_secs_f64()
+                self.writer.pending.push(row);
+                self.report.done_now += 1;
+                self.progress.run_done();
+            }
+            Finished::WriteFailed(e) => self.stop_writing(e),
+        }
+    }
+
+    fn stop_writing(&mut self, e: StoreError) {
+        self.halt.store(true, Ordering::SeqCst);
+        self.write_error.get_or_insert(e);
+    }
+
+    fn flush_now(&mut self) {
+        match self.writer.flush() {
+            Ok(Some(p)) => self.report.parts_written.push(p),
+            Ok(None) => {}
+            Err(e) => {
+                self.progress.warning(&format!(
+                    "{e}; no new runs start, finished runs are kept in memory"
                 ));
-                std::thread::sleep(opts.write_retry_pause);
-                write_error = Some(e);
+                self.stop_writing(e);
             }
         }
     }
-    if let Some(e) = write_error {
-        report.done_now -= writer.pending.len();
-        report.lost_runs = writer.pending.len();
-        report.write_error = Some(e.to_string());
+
+    /// Commits what is pending; after a failed write, retries `retries` times `pause` apart
+    /// (space may be freed meanwhile).
+    fn commit_remaining(&mut self, retries: u32, pause: Duration) {
+        for attempt in 0..=retries {
+            match self.writer.flush() {
+                Ok(Some(p)) => {
+                    self.report.parts_written.push(p);
+                    return;
+                }
+                Ok(None) => return,
+                Err(e) if attempt == retries => {
+                    self.write_error = Some(e);
+                    return;
+                }
+                Err(e) => {
+                    self.progress.warning(&format!(
+                        "{e}; {} finished runs are held in memory; retry {} of {retries} in {:.0} s",
+                        self.writer.pending.len(),
+                        attempt + 1,
+                        pause.as_secs_f64()
+                    ));
+                    std::thread::sleep(pause);
+                    self.write_error = Some(e);
+                }
+            }
+        }
     }
-    report.interrupted = report.done_before + report.done_now < report.shard_runs;
-    Ok(report)
+
+    /// The report: runs still pending after a failed write are lost (redone on resume).
+    fn finish(mut self) -> SweepReport {
+        if let Some(e) = self.write_error.take() {
+            let lost = self.writer.pending.len();
+            self.report.done_now -= lost;
+            self.report.lost_runs = lost;
+            self.report.write_error = Some(e.to_string());
+        }
+        let r = &mut self.report;
+        r.interrupted = r.done_before + r.done_now < r.shard_runs;
+        self.report
+    }
 }
 
 /// A fault injected by a test.
