@@ -38,10 +38,10 @@ pub enum Command {
     /// Writes into DIR: raster.png (E and I spikes), spikes.parquet (population, neuron,
     /// time_ms), connectivity.png (one projection, the tutorial's visualise_connectivity),
     /// summary.json (parameters, measures, regime, theory, timings) and, for model brunel,
-    /// fig8.png (50-neuron raster above the population rate in 0.1 ms bins, like Brunel's
-    /// Fig. 8). Delays drawn below dt are clipped to dt, then all delays are rounded to whole
-    /// steps. The tutorial's extension (ext_rate_hz > 0) uses a 1.0 ms delay, like its other
-    /// inputs, since the seed gives none.
+    /// fig8.png (50-neuron raster above the population rate in bins of dt, coarser for
+    /// windows over a million steps, like Brunel's Fig. 8). Delays drawn below dt are clipped
+    /// to dt, then all delays are rounded to whole steps. The tutorial's extension
+    /// (ext_rate_hz > 0) uses a 1.0 ms delay, like its other inputs, since the seed gives none.
     Simulate(simulate::SimulateArgs),
     /// List the model presets.
     Models,

@@ -1,13 +1,15 @@
 //! The seed's `visualise_connectivity`: source–target lines on the left, the (i, j) scatter on
 //! the right, for one projection.
 
-use super::{ensure_font, whole, PlotError, FONT_FAMILY};
+use super::{ensure_font, whole, Area, PlotError, FONT_FAMILY};
 use crate::plot_try;
 use plotters::prelude::*;
 use std::path::Path;
 
 /// Draws the synapses `pairs` (local source, local target) of a projection between
-/// populations of `n_source` and `n_target` neurons.
+/// populations of `n_source` and `n_target` neurons: each synapse as a line from source to
+/// target on the left, as a dot at (source, target) on the right, like the tutorial's
+/// `visualise_connectivity`.
 pub fn connectivity(
     pairs: &[(usize, usize)],
     n_source: usize,
@@ -22,11 +24,25 @@ pub fn connectivity(
         .titled(title, (FONT_FAMILY, 22))
         .map_err(PlotError::at(path))?;
     let (left, right) = root.split_horizontally(600);
-    let n_max = n_source.max(n_target) as f64;
+    draw_synapse_lines(&left, path, pairs, n_source, n_target)?;
+    draw_synapse_scatter(&right, path, pairs, n_source, n_target)?;
+    plot_try!(path, root.present());
+    Ok(())
+}
 
+/// The left panel: sources in a column at x = 0, targets at x = 1, a line per synapse (fainter
+/// above 2000 synapses).
+fn draw_synapse_lines(
+    left: &Area<'_>,
+    path: &Path,
+    pairs: &[(usize, usize)],
+    n_source: usize,
+    n_target: usize,
+) -> Result<(), PlotError> {
+    let n_max = n_source.max(n_target) as f64;
     let mut l = plot_try!(
         path,
-        ChartBuilder::on(&left)
+        ChartBuilder::on(left)
             .margin(15)
             .x_label_area_size(35)
             .y_label_area_size(55)
@@ -67,10 +83,20 @@ pub fn connectivity(
         path,
         l.draw_series((0..n_target).map(|j| Circle::new((1.0, j as f64), 3, BLACK.filled())))
     );
+    Ok(())
+}
 
+/// The right panel: a dot at (source index, target index) per synapse.
+fn draw_synapse_scatter(
+    right: &Area<'_>,
+    path: &Path,
+    pairs: &[(usize, usize)],
+    n_source: usize,
+    n_target: usize,
+) -> Result<(), PlotError> {
     let mut r = plot_try!(
         path,
-        ChartBuilder::on(&right)
+        ChartBuilder::on(right)
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(55)
@@ -95,6 +121,5 @@ pub fn connectivity(
             BLACK.filled()
         )))
     );
-    plot_try!(path, root.present());
     Ok(())
 }

@@ -2,10 +2,9 @@
 //! units), the regime map (categorical legend, balance line g = 4, mean-field rate contours),
 //! and curves for one-axis sweeps.
 
-use super::{ensure_font, PlotError, FONT_FAMILY};
+use super::{ensure_font, Area, Chart, PlotError, FONT_FAMILY};
 use crate::analysis::classify::Regime;
 use crate::plot_try;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -13,10 +12,15 @@ use std::path::Path;
 /// has a finite value. Replicates are averaged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
+    /// Parameter on the x axis (the first swept axis).
     pub x_name: String,
+    /// Parameter on the y axis (the second swept axis).
     pub y_name: String,
+    /// Values of the x axis, one column of cells each.
     pub xs: Vec<f64>,
+    /// Values of the y axis, one row of cells each.
     pub ys: Vec<f64>,
+    /// Mean value per cell, `cells[iy][ix]`; None where no finite value.
     pub cells: Vec<Vec<Option<f64>>>,
 }
 
@@ -56,6 +60,7 @@ impl Grid {
         }
     }
 
+    /// The cells that have a value.
     fn finite(&self) -> impl Iterator<Item = f64> + '_ {
         self.cells.iter().flatten().flatten().copied()
     }
@@ -117,6 +122,7 @@ fn frac_index(values: &[f64], v: f64) -> Option<f64> {
     None
 }
 
+/// Tick labels of a cell axis: the axis value at whole positions, nothing in between.
 fn tick_label(values: &[f64]) -> impl Fn(&f64) -> String + '_ {
     move |x: &f64| {
         let k = x.round();
@@ -130,11 +136,11 @@ fn tick_label(values: &[f64]) -> impl Fn(&f64) -> String + '_ {
 
 /// A chart whose cells are the grid points (centred on whole numbers), labelled with the
 /// axis values.
-type CellChart<'a, 'b> =
-    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type CellChart<'a, 'b> = Chart<'a, 'b>;
 
+/// A cell chart on `area` with its axes labelled `names` and ticked with the `axes` values.
 fn cell_chart<'a, 'b>(
-    area: &'a DrawingArea<BitMapBackend<'b>, plotters::coord::Shift>,
+    area: &'a Area<'b>,
     path: &Path,
     axes: (&[f64], &[f64]),
     names: (&str, &str),
@@ -180,46 +186,112 @@ fn fill_cells(
     Ok(())
 }
 
+/// How cell values map to colours: linear, or log10 for rates spanning more than two decades,
+/// over the drawable range `lo..hi` of the (transformed) values.
+struct ColourScale {
+    log: bool,
+    pos_min: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl ColourScale {
+    /// The scale of `grid`'s finite cells; log only for a rate column (`label` in Hz) whose
+    /// positive values span more than a factor 100.
+    fn of(grid: &Grid, label: &str) -> ColourScale {
+        let vals: Vec<f64> = grid.finite().collect();
+        let pos_min = vals
+            .iter()
+            .copied()
+            .filter(|v| *v > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let max = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let log = label.contains("(Hz)") && pos_min.is_finite() && max / pos_min > 100.0;
+        let unranged = ColourScale {
+            log,
+            pos_min,
+            lo: 0.0,
+            hi: 1.0,
+        };
+        let (lo, hi) = drawable_range(
+            vals.iter()
+                .map(|&v| unranged.tr(v))
+                .fold(f64::INFINITY, f64::min),
+            vals.iter()
+                .map(|&v| unranged.tr(v))
+                .fold(f64::NEG_INFINITY, f64::max),
+        );
+        ColourScale { lo, hi, ..unranged }
+    }
+
+    /// A value on the scale's axis: log10 (of at least the smallest positive value) or itself.
+    fn tr(&self, v: f64) -> f64 {
+        if self.log {
+            v.max(self.pos_min).log10()
+        } else {
+            v
+        }
+    }
+
+    /// The colour of a cell value.
+    fn colour(&self, v: f64) -> RGBColor {
+        ViridisRGB.get_color_normalized(self.tr(v), self.lo, self.hi)
+    }
+
+    /// A colour-bar tick at `v` on the scale's axis, read in the column's unit (also on a
+    /// log scale), without trailing zeros.
+    fn tick(&self, v: &f64) -> String {
+        let shown = if self.log { 10f64.powf(*v) } else { *v };
+        format!("{shown:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    }
+}
+
+/// Colour of a cell without a value.
+const NO_VALUE: RGBColor = RGBColor(200, 200, 200);
+
 /// Draws a heatmap of `grid` with a viridis colour bar labelled `label`. Rates spanning more
-/// than two decades are coloured by log10.
+/// than two decades are coloured by log10. Empty, constant or non-finite columns still draw
+/// (a grey "no value" cell, a padded range), so a sweep's report never stops at one figure.
 pub fn heatmap(grid: &Grid, path: &Path, title: &str, label: &str) -> Result<(), PlotError> {
     ensure_font();
-    let ny = grid.ys.len();
-    let vals: Vec<f64> = grid.finite().collect();
-    let pos_min = vals
-        .iter()
-        .copied()
-        .filter(|v| *v > 0.0)
-        .fold(f64::INFINITY, f64::min);
-    let max = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let log = label.contains("(Hz)") && pos_min.is_finite() && max / pos_min > 100.0;
-    let tr = |v: f64| if log { v.max(pos_min).log10() } else { v };
-    let (lo, hi) = drawable_range(
-        vals.iter().map(|&v| tr(v)).fold(f64::INFINITY, f64::min),
-        vals.iter().map(|&v| tr(v)).fold(f64::NEG_INFINITY, f64::max),
-    );
+    let scale = ColourScale::of(grid, label);
     let root = BitMapBackend::new(path, (1000, 720)).into_drawing_area();
     plot_try!(path, root.fill(&WHITE));
     let root = root
         .titled(title, (FONT_FAMILY, 22))
         .map_err(PlotError::at(path))?;
     let (main, bar) = root.split_horizontally(840);
+    draw_heat_cells(&main, path, grid, &scale)?;
+    draw_colour_bar(&bar, path, &scale, label)?;
+    if grid.cells.iter().flatten().any(|c| c.is_none()) {
+        draw_no_value_key(&bar, path)?;
+    }
+    plot_try!(path, root.present());
+    Ok(())
+}
+
+/// The heatmap's cell panel: one coloured cell per grid point, and a white line at g = 4
+/// where g is the x axis.
+fn draw_heat_cells(
+    main: &Area<'_>,
+    path: &Path,
+    grid: &Grid,
+    scale: &ColourScale,
+) -> Result<(), PlotError> {
+    let ny = grid.ys.len();
     let mut chart = cell_chart(
-        &main,
+        main,
         path,
         (&grid.xs, &grid.ys),
         (&grid.x_name, &grid.y_name),
     )?;
-    let cmap = &ViridisRGB;
-    let tr = &tr;
     let cells = grid.cells.iter().enumerate().flat_map(|(iy, row)| {
-        row.iter().enumerate().map(move |(ix, c)| {
-            let colour = match c {
-                Some(v) => cmap.get_color_normalized(tr(*v), lo, hi),
-                None => RGBColor(200, 200, 200),
-            };
-            (ix, iy, colour)
-        })
+        row.iter()
+            .enumerate()
+            .map(move |(ix, c)| (ix, iy, c.map_or(NO_VALUE, |v| scale.colour(v))))
     });
     fill_cells(&mut chart, path, cells)?;
     if grid.x_name == "g" {
@@ -233,41 +305,38 @@ pub fn heatmap(grid: &Grid, path: &Path, title: &str, label: &str) -> Result<(),
             );
         }
     }
+    Ok(())
+}
 
+/// The colour bar: a 100-step viridis gradient over the scale's range, ticks in the column's
+/// unit, labelled `label` (", log scale" appended on a log scale).
+fn draw_colour_bar(
+    bar: &Area<'_>,
+    path: &Path,
+    scale: &ColourScale,
+    label: &str,
+) -> Result<(), PlotError> {
+    let (lo, hi) = (scale.lo, scale.hi);
     let mut cb = plot_try!(
         path,
-        ChartBuilder::on(&bar)
+        ChartBuilder::on(bar)
             .margin_top(15)
             .margin_bottom(65)
             .margin_right(10)
             .y_label_area_size(70)
             .build_cartesian_2d(0.0..1.0, lo..hi)
     );
-    let cb_label = if log {
+    let cb_label = if scale.log {
         format!("{label}, log scale")
     } else {
         label.to_string()
-    };
-    // On a log scale the ticks still read in the column's unit.
-    let tick = |v: &f64| {
-        if log {
-            format!("{:.3}", 10f64.powf(*v))
-                .trim_end_matches('0')
-                .trim_end_matches('.')
-                .to_string()
-        } else {
-            format!("{v:.3}")
-                .trim_end_matches('0')
-                .trim_end_matches('.')
-                .to_string()
-        }
     };
     plot_try!(
         path,
         cb.configure_mesh()
             .disable_mesh()
             .disable_x_axis()
-            .y_label_formatter(&tick)
+            .y_label_formatter(&|v: &f64| scale.tick(v))
             .y_desc(cb_label)
             .label_style((FONT_FAMILY, 14))
             .draw()
@@ -280,25 +349,24 @@ pub fn heatmap(grid: &Grid, path: &Path, title: &str, label: &str) -> Result<(),
             let b = lo + (hi - lo) * (k + 1) as f64 / n as f64;
             Rectangle::new(
                 [(0.0, a), (1.0, b)],
-                cmap.get_color_normalized(a, lo, hi).filled(),
+                ViridisRGB.get_color_normalized(a, lo, hi).filled(),
             )
         }))
     );
-    if grid.cells.iter().flatten().any(|c| c.is_none()) {
-        let style = (FONT_FAMILY, 13).into_font();
-        plot_try!(
-            path,
-            bar.draw(&Rectangle::new(
-                [(10, 668), (26, 684)],
-                RGBColor(200, 200, 200).filled()
-            ))
-        );
-        plot_try!(
-            path,
-            bar.draw(&Text::new("no value".to_string(), (32, 669), style))
-        );
-    }
-    plot_try!(path, root.present());
+    Ok(())
+}
+
+/// The key of the grey "no value" cell under the colour bar.
+fn draw_no_value_key(bar: &Area<'_>, path: &Path) -> Result<(), PlotError> {
+    let style = (FONT_FAMILY, 13).into_font();
+    plot_try!(
+        path,
+        bar.draw(&Rectangle::new([(10, 668), (26, 684)], NO_VALUE.filled()))
+    );
+    plot_try!(
+        path,
+        bar.draw(&Text::new("no value".to_string(), (32, 669), style))
+    );
     Ok(())
 }
 
@@ -354,11 +422,17 @@ pub fn contour_segments(grid: &Grid, level: f64) -> Vec<[(f64, f64); 2]> {
 /// What the regime map shows: the regime of each cell (`regimes[iy][ix]`, majority over
 /// replicates) over the two axes, and optionally the mean-field rate to draw contours of.
 pub struct RegimeMap<'a> {
+    /// Regime per cell, `regimes[iy][ix]`; None (drawn white) where no run has a regime.
     pub regimes: Vec<Vec<Option<Regime>>>,
+    /// Values of the x axis.
     pub xs: &'a [f64],
+    /// Values of the y axis.
     pub ys: &'a [f64],
+    /// Parameter on the x axis.
     pub x_name: &'a str,
+    /// Parameter on the y axis.
     pub y_name: &'a str,
+    /// Mean-field rate on the same grid, drawn as contours when given.
     pub theory: Option<&'a Grid>,
 }
 
@@ -432,11 +506,7 @@ fn draw_balance_line(chart: &mut CellChart<'_, '_>, path: &Path, map: &RegimeMap
 }
 
 /// The legend: a swatch per regime, the balance line, and the contours when drawn.
-fn draw_regime_legend(
-    legend: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    path: &Path,
-    with_theory: bool,
-) -> Result<(), PlotError> {
+fn draw_regime_legend(legend: &Area<'_>, path: &Path, with_theory: bool) -> Result<(), PlotError> {
     let style = (FONT_FAMILY, 17).into_font();
     for (k, r) in Regime::ALL.iter().enumerate() {
         let y = 60 + 34 * k as i32;
@@ -467,7 +537,8 @@ fn draw_regime_legend(
     Ok(())
 }
 
-/// Mean ± sd over replicates of one column against a single swept parameter.
+/// Mean ± sd over replicates of one column against a single swept parameter. Non-finite
+/// replicates are left out; a column with no finite value still draws its axes and says so.
 pub fn curve(
     points: &[(f64, Vec<f64>)],
     x_name: &str,
@@ -476,41 +547,8 @@ pub fn curve(
     title: &str,
 ) -> Result<(), PlotError> {
     ensure_font();
-    let stats: Vec<(f64, f64, f64)> = points
-        .iter()
-        .filter_map(|(x, v)| {
-            let v: Vec<f64> = v.iter().copied().filter(|a| a.is_finite()).collect();
-            if v.is_empty() {
-                return None;
-            }
-            let m = v.iter().sum::<f64>() / v.len() as f64;
-            let sd = if v.len() > 1 {
-                (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
-            } else {
-                0.0
-            };
-            Some((*x, m, sd))
-        })
-        .collect();
-    let stats: Vec<(f64, f64, f64)> = stats
-        .into_iter()
-        .filter(|s| s.0.is_finite() && s.1.is_finite() && s.2.is_finite())
-        .collect();
-    // The x range spans every swept value, so an empty curve still shows its axis.
-    let (x0, x1) = drawable_range(
-        points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min),
-        points.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max),
-    );
-    let y1 = stats
-        .iter()
-        .map(|s| s.1 + s.2)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let y0 = stats
-        .iter()
-        .map(|s| s.1 - s.2)
-        .fold(f64::INFINITY, f64::min)
-        .min(0.0);
-    let (y0, y1) = drawable_range(y0, y1 + 0.05 * (y1 - y0).abs());
+    let stats = curve_stats(points);
+    let ((x0, x1), (y0, y1)) = curve_ranges(points, &stats);
     let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
     plot_try!(path, root.fill(&WHITE));
     let mut chart = plot_try!(
@@ -542,6 +580,58 @@ pub fn curve(
             ))
         );
     }
+    draw_mean_sd(&mut chart, path, &stats)?;
+    plot_try!(path, root.present());
+    Ok(())
+}
+
+/// `(x, mean, sd)` of the finite values at each point (sample sd; 0 for one value); points
+/// without a finite value, or with a non-finite x, mean or sd, are left out.
+fn curve_stats(points: &[(f64, Vec<f64>)]) -> Vec<(f64, f64, f64)> {
+    points
+        .iter()
+        .filter_map(|(x, v)| {
+            let v: Vec<f64> = v.iter().copied().filter(|a| a.is_finite()).collect();
+            if v.is_empty() {
+                return None;
+            }
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            let sd = if v.len() > 1 {
+                (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+            } else {
+                0.0
+            };
+            Some((*x, m, sd))
+        })
+        .filter(|s| s.0.is_finite() && s.1.is_finite() && s.2.is_finite())
+        .collect()
+}
+
+/// Drawable x and y ranges of a curve: x over every swept value (so an empty curve still
+/// shows its axis), y from min(0, mean − sd) to mean + sd with 5 % headroom.
+fn curve_ranges(points: &[(f64, Vec<f64>)], stats: &[(f64, f64, f64)]) -> ((f64, f64), (f64, f64)) {
+    let x = drawable_range(
+        points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min),
+        points.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max),
+    );
+    let y1 = stats
+        .iter()
+        .map(|s| s.1 + s.2)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let y0 = stats
+        .iter()
+        .map(|s| s.1 - s.2)
+        .fold(f64::INFINITY, f64::min)
+        .min(0.0);
+    (x, drawable_range(y0, y1 + 0.05 * (y1 - y0).abs()))
+}
+
+/// The curve itself: the means joined by a line, ± sd error bars and a dot at each mean.
+fn draw_mean_sd(
+    chart: &mut Chart<'_, '_>,
+    path: &Path,
+    stats: &[(f64, f64, f64)],
+) -> Result<(), PlotError> {
     plot_try!(
         path,
         chart.draw_series(LineSeries::new(
@@ -568,7 +658,6 @@ pub fn curve(
                 .map(|s| Circle::new((s.0, s.1), 4, BLUE.filled()))
         )
     );
-    plot_try!(path, root.present());
     Ok(())
 }
 

@@ -29,6 +29,20 @@ pub fn ensure_font() {
     });
 }
 
+/// A drawing area of a PNG figure (a whole figure or one of its panels).
+pub(crate) type Area<'b> =
+    plotters::drawing::DrawingArea<plotters::backend::BitMapBackend<'b>, plotters::coord::Shift>;
+
+/// A chart with two real axes on a PNG figure.
+pub(crate) type Chart<'a, 'b> = plotters::chart::ChartContext<
+    'a,
+    plotters::backend::BitMapBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<
+        plotters::coord::types::RangedCoordf64,
+        plotters::coord::types::RangedCoordf64,
+    >,
+>;
+
 /// Axis labels without decimals (neuron indices, times in ms).
 pub(crate) fn whole(x: &f64) -> String {
     format!("{x:.0}")
@@ -38,11 +52,14 @@ pub(crate) fn whole(x: &f64) -> String {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot draw {path}: {message}")]
 pub struct PlotError {
+    /// The figure's file.
     pub path: String,
+    /// What went wrong.
     pub message: String,
 }
 
 impl PlotError {
+    /// Turns an error of drawing `path` into a [`PlotError`] (for `map_err`).
     pub(crate) fn at<E: std::fmt::Display>(path: &Path) -> impl FnOnce(E) -> PlotError + '_ {
         move |e| PlotError {
             path: path.display().to_string(),
