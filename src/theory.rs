@@ -369,7 +369,8 @@ mod tests {
 
     #[test]
     fn mu_sigma_and_cv_match_independent_solve() {
-        // Independent scipy solve (shared/notes/brunel-2000-facts.md §4.3): at (5, 2)
+        // Independent scipy solve of Brunel (2000) eqs. (21)–(22) and the CV formula of
+        // Brunel & Hakim (1999): at (5, 2)
         // nu = 37.95 Hz, mu = 21.03 mV, sigma = 7.68 mV, CV 0.675; CVs at other points below.
         let states = stationary_states(&params(5.0, 2.0));
         assert_eq!(states.len(), 1);

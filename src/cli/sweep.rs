@@ -112,6 +112,58 @@ fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
 
 pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
     let def = load(&a.file, &a.limits.limits())?;
+    let opts = sweep_options(&a, &def)?;
+    let stop = stop_flag()?;
+    let prepared = prepare(&def, &opts)?;
+    eprintln!(
+        "sweep {} ({}): {} points × {} replicates = {} runs{}, {} to do; {} threads; results in {}",
+        def.name,
+        def.source,
+        def.n_points(),
+        def.replicates,
+        def.n_runs(),
+        shard_note(opts.shard, ", shard "),
+        prepared.todo(),
+        opts.threads,
+        opts.out.display()
+    );
+    let mut progress = super::progress::Progress::new(
+        &def.name,
+        prepared.todo(),
+        Duration::from_secs_f64(a.progress_every_s.max(0.1)),
+        a.quiet,
+    );
+    let report = prepared.run(&stop, &mut progress)?;
+    for q in &report.quarantined {
+        eprintln!("warning: damaged part file {q}; its runs were redone");
+    }
+    if let Some(first) = report.failed.first() {
+        eprintln!(
+            "warning: {} run(s) failed; their rows say regime = \"failed\" with the reason in column `error` (first: {first})",
+            report.failed.len(),
+        );
+    }
+    if report.interrupted {
+        return Err(interrupted(&a, &opts, &report).into());
+    }
+    eprintln!(
+        "{} runs done now, {} were already complete",
+        report.done_now, report.done_before
+    );
+    finish_folder(&def, &opts.out, a.no_plots, opts.shard, &stop)
+}
+
+/// `<prefix>I/N` for a shard of several, nothing for the whole sweep.
+fn shard_note(shard: Shard, prefix: &str) -> String {
+    if shard.count > 1 {
+        format!("{prefix}{shard}")
+    } else {
+        String::new()
+    }
+}
+
+/// The command-line options, checked, as the runner's options.
+fn sweep_options(a: &SweepArgs, def: &SweepDef) -> anyhow::Result<SweepOptions> {
     let shard = match &a.shard {
         Some(s) => Shard::parse(s)?,
         None => Shard::from_env(|k| std::env::var(k).ok())?.unwrap_or(Shard::ALL),
@@ -133,88 +185,48 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
             a.progress_every_s
         );
     }
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(&def.name));
-    let opts = SweepOptions {
-        out: out.clone(),
+    let pause_s = if a.write_retry_pause_s.is_finite() {
+        a.write_retry_pause_s.clamp(0.0, 3600.0)
+    } else {
+        10.0
+    };
+    Ok(SweepOptions {
+        out: a
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("results").join(&def.name)),
         threads,
         shard,
         flush_every: Duration::from_secs_f64(a.flush_every_s),
         write_retries: a.write_retries.min(1000),
-        write_retry_pause: Duration::from_secs_f64(if a.write_retry_pause_s.is_finite() {
-            a.write_retry_pause_s.clamp(0.0, 3600.0)
-        } else {
-            10.0
-        }),
+        write_retry_pause: Duration::from_secs_f64(pause_s),
+    })
+}
+
+/// Why the sweep stopped early, how far it got, and the command that resumes it.
+fn interrupted(a: &SweepArgs, opts: &SweepOptions, report: &crate::sweep::SweepReport) -> Interrupted {
+    let file = a
+        .file
+        .as_ref()
+        .map(|p| format!(" {}", p.display()))
+        .unwrap_or_default();
+    let why = match &report.write_error {
+        Some(e) => format!(
+            "stopped: results could not be written ({e}); {} finished run(s) since the last commit were lost and will be redone",
+            report.lost_runs
+        ),
+        None => "stopped by a signal".to_string(),
     };
-    let stop = stop_flag()?;
-    let prepared = prepare(&def, &opts)?;
-    eprintln!(
-        "sweep {} ({}): {} points × {} replicates = {} runs{}, {} to do; {} threads; results in {}",
-        def.name,
-        def.source,
-        def.n_points(),
-        def.replicates,
-        def.n_runs(),
-        if shard.count > 1 {
-            format!(", shard {shard}")
-        } else {
-            String::new()
-        },
-        prepared.todo(),
-        threads,
-        out.display()
-    );
-    let mut progress = super::progress::Progress::new(
-        &def.name,
-        prepared.todo(),
-        Duration::from_secs_f64(a.progress_every_s.max(0.1)),
-        a.quiet,
-    );
-    let report = prepared.run(&stop, &mut progress)?;
-    for q in &report.quarantined {
-        eprintln!("warning: damaged part file {q}; its runs were redone");
+    Interrupted {
+        why,
+        done: report.done_before + report.done_now,
+        total: report.shard_runs,
+        resume: format!(
+            "brunel sweep{file} --out {}{}",
+            opts.out.display(),
+            shard_note(opts.shard, " --shard ")
+        ),
     }
-    if !report.failed.is_empty() {
-        eprintln!(
-            "warning: {} run(s) failed; their rows say regime = \"failed\" with the reason in column `error` (first: {})",
-            report.failed.len(),
-            report.failed[0]
-        );
-    }
-    if report.interrupted {
-        let file = a
-            .file
-            .as_ref()
-            .map(|p| format!(" {}", p.display()))
-            .unwrap_or_default();
-        let shard_arg = if shard.count > 1 {
-            format!(" --shard {shard}")
-        } else {
-            String::new()
-        };
-        let why = match &report.write_error {
-            Some(e) => format!(
-                "stopped: results could not be written ({e}); {} finished run(s) since the last commit were lost and will be redone",
-                report.lost_runs
-            ),
-            None => "stopped by a signal".to_string(),
-        };
-        return Err(Interrupted {
-            why,
-            done: report.done_before + report.done_now,
-            total: report.shard_runs,
-            resume: format!("brunel sweep{file} --out {}{shard_arg}", out.display()),
-        }
-        .into());
-    }
-    eprintln!(
-        "{} runs done now, {} were already complete",
-        report.done_now, report.done_before
-    );
-    finish_folder(&def, &out, a.no_plots, shard, &stop)
 }
 
 /// After a run: if the folder is complete, draw figures and print the regime table.

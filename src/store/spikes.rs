@@ -108,15 +108,53 @@ pub fn write_spikes(
     }
 }
 
+/// What the metadata of a spike file says: the step, the run's length and the populations.
+struct Header {
+    dt_ms: f64,
+    duration_ms: f64,
+    n_steps: usize,
+    sizes: Vec<(String, usize)>,
+}
+
 /// Reads a spike file back into a recording (without voltages). Every value is checked:
 /// dt and duration positive and finite with a step count that fits u32, known populations,
 /// neuron indices below their population's size, times on the grid within the run.
 pub fn read_spikes(path: &Path) -> Result<Recording, SpikeFileError> {
     let p = path.display().to_string();
     let md: BTreeMap<String, String> = read_metadata(path)?.into_iter().collect();
+    let h = read_header(&p, &md)?;
+    let df = read_parquet(path)?;
+    let per_population = read_columns(&p, &df, &h)?;
+    let mut spikes = Vec::new();
+    for ((name, size), (steps, neurons)) in h.sizes.into_iter().zip(per_population) {
+        spikes.push(
+            PopulationSpikes::try_new(&name, size, steps, neurons).map_err(|source| {
+                SpikeFileError::BadSpikes {
+                    path: p.clone(),
+                    source,
+                }
+            })?,
+        );
+    }
+    Ok(Recording {
+        dt_ms: h.dt_ms,
+        n_steps: h.n_steps,
+        spikes,
+        voltages: vec![],
+    })
+}
+
+/// The checked metadata of the spike file `p`.
+fn read_header(p: &str, md: &BTreeMap<String, String>) -> Result<Header, SpikeFileError> {
+    let bad = |key: &'static str, value: &str, expected: &'static str| SpikeFileError::BadValue {
+        path: p.to_string(),
+        key,
+        value: value.chars().take(80).collect(),
+        expected,
+    };
     let get = |key: &'static str| {
         md.get(key).ok_or_else(|| SpikeFileError::MissingKey {
-            path: p.clone(),
+            path: p.to_string(),
             key,
         })
     };
@@ -125,42 +163,37 @@ pub fn read_spikes(path: &Path) -> Result<Recording, SpikeFileError> {
         text.parse::<f64>()
             .ok()
             .filter(|v| v.is_finite() && *v > 0.0)
-            .ok_or_else(|| SpikeFileError::BadValue {
-                path: p.clone(),
-                key,
-                value: text.clone(),
-                expected: "a finite number > 0",
-            })
+            .ok_or_else(|| bad(key, text, "a finite number > 0"))
     };
-    let dt = positive(DT_KEY)?;
-    let duration = positive(DURATION_KEY)?;
-    if dt > duration {
-        return Err(SpikeFileError::BadValue {
-            path: p.clone(),
-            key: DT_KEY,
-            value: dt.to_string(),
-            expected: "a time step no longer than brunel_duration_ms",
-        });
+    let dt_ms = positive(DT_KEY)?;
+    let duration_ms = positive(DURATION_KEY)?;
+    if dt_ms > duration_ms {
+        return Err(bad(DT_KEY, &dt_ms.to_string(), "a time step no longer than brunel_duration_ms"));
     }
-    let n_steps = (duration / dt).round();
+    let n_steps = (duration_ms / dt_ms).round();
     if !(n_steps <= u32::MAX as f64) {
-        return Err(SpikeFileError::BadValue {
-            path: p.clone(),
-            key: DURATION_KEY,
-            value: duration.to_string(),
-            expected: "at most 2^32 steps of brunel_dt_ms",
-        });
+        return Err(bad(DURATION_KEY, &duration_ms.to_string(), "at most 2^32 steps of brunel_dt_ms"));
     }
     let sizes_text = get(SIZES_KEY)?;
-    let sizes = decode_sizes(sizes_text).ok_or_else(|| SpikeFileError::BadValue {
-        path: p.clone(),
-        key: SIZES_KEY,
-        value: sizes_text.chars().take(80).collect(),
-        expected: "comma-separated NAME=SIZE, each name once, sizes below 2^32",
+    let sizes = decode_sizes(sizes_text).ok_or_else(|| {
+        bad(SIZES_KEY, sizes_text, "comma-separated NAME=SIZE, each name once, sizes below 2^32")
     })?;
-    let df = read_parquet(path)?;
+    Ok(Header {
+        dt_ms,
+        duration_ms,
+        n_steps: n_steps as usize,
+        sizes,
+    })
+}
+
+/// Per population of `h`, the (steps, neurons) of its spikes, in file order.
+fn read_columns(
+    p: &str,
+    df: &DataFrame,
+    h: &Header,
+) -> Result<Vec<(Vec<u32>, Vec<u32>)>, SpikeFileError> {
     let bad_col = |column: &'static str, message: String| SpikeFileError::BadColumn {
-        path: p.clone(),
+        path: p.to_string(),
         column,
         message,
     };
@@ -173,44 +206,25 @@ pub fn read_spikes(path: &Path) -> Result<Recording, SpikeFileError> {
     let pops = pops.str().map_err(|e| bad_col("population", e.to_string()))?;
     let neurons = neurons.u32().map_err(|e| bad_col("neuron", e.to_string()))?;
     let times = times.f64().map_err(|e| bad_col("time_ms", e.to_string()))?;
-    let mut cols: Vec<(Vec<u32>, Vec<u32>)> = vec![(vec![], vec![]); sizes.len()];
+    let mut cols: Vec<(Vec<u32>, Vec<u32>)> = vec![(vec![], vec![]); h.sizes.len()];
     for ((pop, j), t) in pops.iter().zip(neurons.iter()).zip(times.iter()) {
         let (Some(pop), Some(j), Some(t)) = (pop, j, t) else {
             return Err(bad_col("population", "missing values".into()));
         };
-        let Some(k) = sizes.iter().position(|(n, _)| n == pop) else {
-            return Err(bad_col(
-                "population",
-                format!("`{pop}` is not among brunel_sizes"),
-            ));
+        let Some(k) = h.sizes.iter().position(|(n, _)| n == pop) else {
+            return Err(bad_col("population", format!("`{pop}` is not among brunel_sizes")));
         };
-        let step = (t / dt).round();
-        if !(step >= 0.0 && step <= n_steps) {
+        let step = (t / h.dt_ms).round();
+        if !(step >= 0.0 && step <= h.n_steps as f64) {
             return Err(bad_col(
                 "time_ms",
-                format!("{t} is outside the run [0, {duration}] ms"),
+                format!("{t} is outside the run [0, {}] ms", h.duration_ms),
             ));
         }
         cols[k].0.push(step as u32);
         cols[k].1.push(j);
     }
-    let mut spikes = Vec::new();
-    for ((name, size), (steps, neurons)) in sizes.into_iter().zip(cols) {
-        spikes.push(
-            PopulationSpikes::try_new(&name, size, steps, neurons).map_err(|source| {
-                SpikeFileError::BadSpikes {
-                    path: p.clone(),
-                    source,
-                }
-            })?,
-        );
-    }
-    Ok(Recording {
-        dt_ms: dt,
-        n_steps: n_steps as usize,
-        spikes,
-        voltages: vec![],
-    })
+    Ok(cols)
 }
 
 #[cfg(test)]

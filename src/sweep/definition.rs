@@ -65,9 +65,10 @@ impl Default for Limits {
 
 /// A definition that cannot be used, with where and why.
 #[derive(Debug, thiserror::Error, Clone, PartialEq)]
-#[error("{file}:{line}: {field}: {message}")]
+#[error("{file}{}: {field}: {message}", if *line > 0 { format!(":{line}") } else { String::new() })]
 pub struct DefinitionError {
     pub file: String,
+    /// 1-based line of the offending table or value; 0 when the file could not be read.
     pub line: usize,
     pub field: String,
     pub message: String,
