@@ -121,8 +121,17 @@ mod tests {
         let e = PopulationSpikes::try_new("E", 3, vec![1, 2], vec![0]).unwrap_err();
         assert!(matches!(e, SpikesError::Lengths { .. }));
         let e = PopulationSpikes::try_new("E", 3, vec![2, 1], vec![0, 0]).unwrap_err();
-        assert_eq!(e, SpikesError::Order { population: "E".into(), index: 1 });
+        assert_eq!(
+            e,
+            SpikesError::Order {
+                population: "E".into(),
+                index: 1
+            }
+        );
         let e = PopulationSpikes::try_new("E", 3, vec![1], vec![3]).unwrap_err();
-        assert!(e.to_string().contains("not below the population size 3"), "{e}");
+        assert!(
+            e.to_string().contains("not below the population size 3"),
+            "{e}"
+        );
     }
 }

@@ -4,9 +4,9 @@
 use crate::analysis::classify::{classify, ClassifierSettings, Regime};
 use crate::analysis::{measure, AnalysisSettings, Measures};
 use crate::engine::{self, WorkCounts};
-use crate::record::Recording;
 use crate::model::{Model, NetworkSpec, ParamError, ParamSet, SpecError};
 use crate::network::{self, Network};
+use crate::record::Recording;
 use crate::theory::{self, MeanFieldParams, StationaryState};
 use std::time::Instant;
 
@@ -74,7 +74,8 @@ pub fn run(
     let network = network::build(&spec, seed)?;
     let t1 = Instant::now();
     let budget = crate::model::memory_limit_bytes() - spec.memory_estimate_bytes();
-    let (recording, work) = engine::run_bounded(&network, spec.n_steps(), seed, budget.max(0.0) as usize)?;
+    let (recording, work) =
+        engine::run_bounded(&network, spec.n_steps(), seed, budget.max(0.0) as usize)?;
     let t2 = Instant::now();
     let measures = measure(&recording, spec.warmup_steps(), analysis);
     let regime = classify(&measures, classifier);

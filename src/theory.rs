@@ -295,13 +295,24 @@ mod tests {
         // Fine quadrature vs the closed form. The inner weight e^{2xs} has scale 1/(2|x|) ≤
         // 1/60 here, so s ∈ [0, 1] holds all but e^{-60} of it.
         let inner = |x: f64| {
-            integrate(|s| { let e = erfcx(s - x); (2.0 * x * s - s * s).exp() * e * e }, 0.0, 1.0, 0.001)
+            integrate(
+                |s| {
+                    let e = erfcx(s - x);
+                    (2.0 * x * s - s * s).exp() * e * e
+                },
+                0.0,
+                1.0,
+                0.001,
+            )
         };
         let fine = |a: f64, b: f64| integrate(inner, a, b, 0.05);
         for (a, b) in [(-60.0, -30.0), (-45.0, -35.0)] {
             let want = fine(a, b);
             let got = cv_outer_integral(a, b);
-            assert!((got - want).abs() < 1e-5 * want, "[{a}, {b}]: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-5 * want,
+                "[{a}, {b}]: {got} vs {want}"
+            );
         }
         assert!(cv_outer_integral(-1e308, 0.0).is_finite());
     }
@@ -312,7 +323,10 @@ mod tests {
         for (a, b) in [(-60.0, -30.0), (-200.0, -40.0), (-45.0, 3.0)] {
             let want = integrate(|u| erfcx(-u), a, b, 0.01);
             let got = siegert_integral(a, b);
-            assert!((got - want).abs() < 1e-9 * want.abs(), "[{a}, {b}]: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-9 * want.abs(),
+                "[{a}, {b}]: {got} vs {want}"
+            );
         }
         // A reset at −1e308 (in units of sigma) is finite and immediate.
         let far = siegert_integral(-1e308, 1.0);

@@ -218,8 +218,19 @@ fn plot_redraws_a_simulate_folder_from_its_spike_file() {
     let d = scratch("plotsim");
     let out = brunel(
         &[
-            "simulate", "--model", "brunel", "--set", "N_E=800", "--set", "N_I=200", "--set",
-            "epsilon=0.2", "--duration-ms", "400", "--out", "s",
+            "simulate",
+            "--model",
+            "brunel",
+            "--set",
+            "N_E=800",
+            "--set",
+            "N_I=200",
+            "--set",
+            "epsilon=0.2",
+            "--duration-ms",
+            "400",
+            "--out",
+            "s",
         ],
         &d,
     );

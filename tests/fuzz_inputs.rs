@@ -33,12 +33,12 @@
 //! 60 s), so a slow debug build stays bounded; `BRUNEL_FUZZ_SCALE=N` runs N times the random
 //! cases, continuing the same sequences, for a longer search (N = 10-20 was run for issue 9).
 
-use brunel::sweep::parts::{read_part, rows_to_frame};
-use brunel::sweep::row::{Row, Value};
+use brunel::store::spikes::read_spikes as recording_from_spikes;
 use brunel::store::{self, layout::Layout};
 use brunel::sweep::definition::SweepDef;
-use brunel::store::spikes::read_spikes as recording_from_spikes;
+use brunel::sweep::parts::{read_part, rows_to_frame};
 use brunel::sweep::report::regime_table;
+use brunel::sweep::row::{Row, Value};
 use polars::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -832,7 +832,10 @@ fn huge_grids_are_refused_quickly() {
 #[test]
 fn parsed_definitions_can_be_tabulated() {
     let head = "name = \"e\"\nmodel = \"brunel\"\nseed = 1\n";
-    for text in [format!("{head}[[point]]"), format!("{head}[[point]]\n[[point]]")] {
+    for text in [
+        format!("{head}[[point]]"),
+        format!("{head}[[point]]\n[[point]]"),
+    ] {
         let e = SweepDef::parse(&text, "t.toml").unwrap_err();
         assert!(e.to_string().contains("no parameters"), "{e}");
     }

@@ -58,10 +58,43 @@ fn hashes(model_name: &str, sets: &[&str], seed: u64) -> (u64, u64, usize) {
 #[test]
 fn connectivity_and_spikes_match_the_golden_hashes() {
     let cases: [(&str, &[&str], u64, (u64, u64, usize)); 4] = [
-        ("tutorial", &[], 1, (15952847108358802120, 12334380461775245547, 705)),
-        ("tutorial", &["ext_rate_hz=50"], 2, (7747370284664532298, 7613051069515772464, 1437)),
-        ("brunel", &["N_E=2000", "N_I=500", "epsilon=0.2", "g=5", "eta=2", "duration_ms=300"], 3, (15712427579624199585, 768228947658713406, 45351)),
-        ("brunel", &["g=3", "eta=2", "warmup_ms=0", "duration_ms=100", "v_sample_n=0"], 4, (617840177462025236, 8083779245496746967, 407454)),
+        (
+            "tutorial",
+            &[],
+            1,
+            (15952847108358802120, 12334380461775245547, 705),
+        ),
+        (
+            "tutorial",
+            &["ext_rate_hz=50"],
+            2,
+            (7747370284664532298, 7613051069515772464, 1437),
+        ),
+        (
+            "brunel",
+            &[
+                "N_E=2000",
+                "N_I=500",
+                "epsilon=0.2",
+                "g=5",
+                "eta=2",
+                "duration_ms=300",
+            ],
+            3,
+            (15712427579624199585, 768228947658713406, 45351),
+        ),
+        (
+            "brunel",
+            &[
+                "g=3",
+                "eta=2",
+                "warmup_ms=0",
+                "duration_ms=100",
+                "v_sample_n=0",
+            ],
+            4,
+            (617840177462025236, 8083779245496746967, 407454),
+        ),
     ];
     let mut report = Vec::new();
     for (m, sets, seed, want) in cases {

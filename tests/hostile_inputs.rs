@@ -169,7 +169,11 @@ fn every_hostile_input_is_refused_cleanly_and_changes_nothing() {
     std::fs::write(d.join("afile"), "a file, not a folder").unwrap();
 
     let cases = cases();
-    assert!(cases.len() >= 40, "the catalogue holds {} cases", cases.len());
+    assert!(
+        cases.len() >= 40,
+        "the catalogue holds {} cases",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for c in &cases {
         if let Some(t) = &c.definition {
@@ -189,11 +193,17 @@ fn every_hostile_input_is_refused_cleanly_and_changes_nothing() {
         if out.status.success() {
             problems.push("exit status 0".to_string());
         }
-        if err.contains("panicked") || err.contains("backtrace") || err.contains("memory allocation") {
+        if err.contains("panicked")
+            || err.contains("backtrace")
+            || err.contains("memory allocation")
+        {
             problems.push("panic or abort text".into());
         }
         if lines.len() != 1 || !lines[0].starts_with("error:") {
-            problems.push(format!("expected one `error:` line, got {} lines", lines.len()));
+            problems.push(format!(
+                "expected one `error:` line, got {} lines",
+                lines.len()
+            ));
         }
         for w in &c.expect {
             if !err.contains(w) {
@@ -204,7 +214,12 @@ fn every_hostile_input_is_refused_cleanly_and_changes_nothing() {
             problems.push("files changed".into());
         }
         if !problems.is_empty() {
-            failures.push(format!("{}: {} — stderr: {}", c.what, problems.join(", "), err.trim()));
+            failures.push(format!(
+                "{}: {} — stderr: {}",
+                c.what,
+                problems.join(", "),
+                err.trim()
+            ));
         }
         let _ = std::fs::remove_file(d.join("x.toml"));
     }

@@ -139,7 +139,15 @@ fn the_embedded_default_is_the_shipped_quick_map() {
     // it claims its folder with, and stop it.
     let d = scratch("default");
     let mut child = std::process::Command::new(bin())
-        .args(["sweep", "--out", "q", "--threads", "1", "--no-plots", "--quiet"])
+        .args([
+            "sweep",
+            "--out",
+            "q",
+            "--threads",
+            "1",
+            "--no-plots",
+            "--quiet",
+        ])
         .current_dir(&d)
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -156,11 +164,17 @@ fn the_embedded_default_is_the_shipped_quick_map() {
         "/sweeps/brunel-phase-quick.toml"
     ))
     .unwrap();
-    assert_eq!(std::fs::read_to_string(d.join("q/definition.toml")).unwrap(), shipped);
+    assert_eq!(
+        std::fs::read_to_string(d.join("q/definition.toml")).unwrap(),
+        shipped
+    );
     let def = brunel::sweep::SweepDef::parse(&shipped, "shipped").unwrap();
     let p = def.params_at(0);
     // The README's claims: a 10 × 9 map at N = 3125 with C_E = 1000 and J = 0.1 mV kept.
-    assert_eq!((def.axes[0].values.len(), def.axes[1].values.len()), (10, 9));
+    assert_eq!(
+        (def.axes[0].values.len(), def.axes[1].values.len()),
+        (10, 9)
+    );
     assert_eq!(p.get("N_E") + p.get("N_I"), 3125.0);
     assert_eq!(brunel::model::brunel::in_degrees(&p), (1000, 250));
     std::fs::remove_dir_all(&d).unwrap();
@@ -177,7 +191,10 @@ fn analysis_and_classifier_overrides_change_the_rows() {
     )
     .unwrap();
     for f in ["a", "b"] {
-        let out = brunel(&["sweep", &format!("{f}.toml"), "--out", f, "--no-plots"], &d);
+        let out = brunel(
+            &["sweep", &format!("{f}.toml"), "--out", f, "--no-plots"],
+            &d,
+        );
         assert!(out.status.success(), "{}", stderr(&out));
     }
     let (a, b) = (rows(&d.join("a")), rows(&d.join("b")));
@@ -188,8 +205,13 @@ fn analysis_and_classifier_overrides_change_the_rows() {
         assert_eq!(get(rb, "fano_factor"), get(ra, "fano_factor_slow"));
         assert_ne!(get(rb, "fano_factor"), get(ra, "fano_factor"));
         // Every run is quiescent below 1 MHz.
-        assert_eq!(get(rb, "regime"), brunel::sweep::row::Value::Str("quiescent".into()));
+        assert_eq!(
+            get(rb, "regime"),
+            brunel::sweep::row::Value::Str("quiescent".into())
+        );
     }
-    assert!(a.iter().any(|r| get(r, "regime") != brunel::sweep::row::Value::Str("quiescent".into())));
+    assert!(a
+        .iter()
+        .any(|r| get(r, "regime") != brunel::sweep::row::Value::Str("quiescent".into())));
     std::fs::remove_dir_all(&d).unwrap();
 }

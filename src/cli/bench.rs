@@ -46,7 +46,10 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         );
     }
     if a.repeat == 0 || a.repeat > 1000 {
-        anyhow::bail!("--repeat {}: expected a whole number from 1 to 1000", a.repeat);
+        anyhow::bail!(
+            "--repeat {}: expected a whole number from 1 to 1000",
+            a.repeat
+        );
     }
     println!(
         "{:<10} {:>9} {:>11} {:>10} {:>10} {:>16} {:>16}",
@@ -57,7 +60,8 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
             continue;
         }
         let mut p = m.with_assignments(&sets)?;
-        p.set("duration_ms", a.duration_ms).context("--duration-ms")?;
+        p.set("duration_ms", a.duration_ms)
+            .context("--duration-ms")?;
         let spec = m.spec(&p)?;
         spec.validate()?;
         let (mut builds, mut sims, mut work) = (vec![], vec![], None);

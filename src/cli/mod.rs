@@ -2,8 +2,8 @@
 //! into the library so tests drive the same code.
 
 mod bench;
-mod progress;
 mod info;
+mod progress;
 mod simulate;
 mod sweep;
 
@@ -91,8 +91,7 @@ pub fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e)
-            if e.is::<sweep::Interrupted>()
-                || e.is::<crate::sweep::report::DrawingStopped>() =>
+            if e.is::<sweep::Interrupted>() || e.is::<crate::sweep::report::DrawingStopped>() =>
         {
             eprintln!("{e}");
             ExitCode::from(3)

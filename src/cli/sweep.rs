@@ -204,7 +204,11 @@ fn sweep_options(a: &SweepArgs, def: &SweepDef) -> anyhow::Result<SweepOptions> 
 }
 
 /// Why the sweep stopped early, how far it got, and the command that resumes it.
-fn interrupted(a: &SweepArgs, opts: &SweepOptions, report: &crate::sweep::SweepReport) -> Interrupted {
+fn interrupted(
+    a: &SweepArgs,
+    opts: &SweepOptions,
+    report: &crate::sweep::SweepReport,
+) -> Interrupted {
     let file = a
         .file
         .as_ref()

@@ -463,8 +463,15 @@ pub fn regime_map(map: &RegimeMap, path: &Path, title: &str) -> Result<(), PlotE
 }
 
 /// Contours of the mean-field rate at 1 … 300 Hz, each labelled near the map's centre.
-fn draw_rate_contours(chart: &mut CellChart<'_, '_>, path: &Path, th: &Grid) -> Result<(), PlotError> {
-    let c = ((th.xs.len() as f64 - 1.0) / 2.0, (th.ys.len() as f64 - 1.0) / 2.0);
+fn draw_rate_contours(
+    chart: &mut CellChart<'_, '_>,
+    path: &Path,
+    th: &Grid,
+) -> Result<(), PlotError> {
+    let c = (
+        (th.xs.len() as f64 - 1.0) / 2.0,
+        (th.ys.len() as f64 - 1.0) / 2.0,
+    );
     for level in [1.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0] {
         let segs = contour_segments(th, level);
         plot_try!(
@@ -479,7 +486,11 @@ fn draw_rate_contours(chart: &mut CellChart<'_, '_>, path: &Path, th: &Grid) -> 
             let style = (FONT_FAMILY, 13).into_font().color(&BLACK);
             plot_try!(
                 path,
-                chart.draw_series(std::iter::once(Text::new(format!("{level} Hz"), s[0], style)))
+                chart.draw_series(std::iter::once(Text::new(
+                    format!("{level} Hz"),
+                    s[0],
+                    style
+                )))
             );
         }
     }
@@ -487,7 +498,11 @@ fn draw_rate_contours(chart: &mut CellChart<'_, '_>, path: &Path, th: &Grid) -> 
 }
 
 /// The balance line g = 4 where g is one of the axes.
-fn draw_balance_line(chart: &mut CellChart<'_, '_>, path: &Path, map: &RegimeMap) -> Result<(), PlotError> {
+fn draw_balance_line(
+    chart: &mut CellChart<'_, '_>,
+    path: &Path,
+    map: &RegimeMap,
+) -> Result<(), PlotError> {
     let (nx, ny) = (map.xs.len() as f64, map.ys.len() as f64);
     let line = if map.x_name == "g" {
         frac_index(map.xs, 4.0).map(|x| vec![(x, -0.5), (x, ny - 0.5)])
@@ -499,7 +514,10 @@ fn draw_balance_line(chart: &mut CellChart<'_, '_>, path: &Path, map: &RegimeMap
     if let Some(points) = line {
         plot_try!(
             path,
-            chart.draw_series(std::iter::once(PathElement::new(points, BLACK.stroke_width(3))))
+            chart.draw_series(std::iter::once(PathElement::new(
+                points,
+                BLACK.stroke_width(3)
+            )))
         );
     }
     Ok(())
@@ -512,11 +530,18 @@ fn draw_regime_legend(legend: &Area<'_>, path: &Path, with_theory: bool) -> Resu
         let y = 60 + 34 * k as i32;
         plot_try!(
             path,
-            legend.draw(&Rectangle::new([(10, y), (34, y + 22)], regime_colour(*r).filled()))
+            legend.draw(&Rectangle::new(
+                [(10, y), (34, y + 22)],
+                regime_colour(*r).filled()
+            ))
         );
         plot_try!(
             path,
-            legend.draw(&Text::new(r.label().to_string(), (42, y + 3), style.clone()))
+            legend.draw(&Text::new(
+                r.label().to_string(),
+                (42, y + 3),
+                style.clone()
+            ))
         );
     }
     let mut lines = vec![("g = 4 (balance)", BLACK.stroke_width(3))];

@@ -339,7 +339,10 @@ mod tests {
         let LockError::Locked(e) = ShardLock::acquire(&l, 0, 2).unwrap_err() else {
             panic!("expected Locked")
         };
-        assert!(e.owner.contains("unknown process") && e.owner.contains("garbage"), "{e}");
+        assert!(
+            e.owner.contains("unknown process") && e.owner.contains("garbage"),
+            "{e}"
+        );
         // A lock held by another host is never taken over.
         std::fs::write(l.locks().join("shard-0-of-2.lock"), "12\nother-host\n").unwrap();
         let LockError::Locked(e) = ShardLock::acquire(&l, 0, 2).unwrap_err() else {

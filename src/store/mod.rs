@@ -17,10 +17,7 @@ pub enum StoreError {
     /// The operating system refused (the io error is part of the message, not a separate
     /// source, so it is printed once).
     #[error("{path}: {error}{}", io_hint(error))]
-    Io {
-        path: String,
-        error: std::io::Error,
-    },
+    Io { path: String, error: std::io::Error },
     #[error("{path}: {message}")]
     Parquet { path: String, message: String },
     /// A file that reads but whose content is not what was written (bit flips, a foreign or
@@ -132,7 +129,9 @@ pub fn write_parquet_via(
         .with_key_value_metadata(kv)
         .finish(df)
         .map_err(StoreError::pq(path))?;
-    write_atomic_via(tmp, path, |f| f.write_all(&bytes).map_err(StoreError::io(path)))
+    write_atomic_via(tmp, path, |f| {
+        f.write_all(&bytes).map_err(StoreError::io(path))
+    })
 }
 
 /// Reading sections in progress whose panics are expected and reported as errors.
@@ -185,7 +184,9 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
         .and_then(thrift_check::check_footer)
         .map_err(bad)?;
     let mut reader = ParquetReader::new(std::io::Cursor::new(&bytes[..]));
-    let md = guarded(path, || reader.get_metadata().cloned().map_err(StoreError::pq(path)))?;
+    let md = guarded(path, || {
+        reader.get_metadata().cloned().map_err(StoreError::pq(path))
+    })?;
     thrift_check::check_pages(&bytes, &md).map_err(bad)?;
     guarded(path, move || reader.finish().map_err(StoreError::pq(path)))
 }

@@ -168,15 +168,27 @@ fn read_header(p: &str, md: &BTreeMap<String, String>) -> Result<Header, SpikeFi
     let dt_ms = positive(DT_KEY)?;
     let duration_ms = positive(DURATION_KEY)?;
     if dt_ms > duration_ms {
-        return Err(bad(DT_KEY, &dt_ms.to_string(), "a time step no longer than brunel_duration_ms"));
+        return Err(bad(
+            DT_KEY,
+            &dt_ms.to_string(),
+            "a time step no longer than brunel_duration_ms",
+        ));
     }
     let n_steps = (duration_ms / dt_ms).round();
     if !(n_steps <= u32::MAX as f64) {
-        return Err(bad(DURATION_KEY, &duration_ms.to_string(), "at most 2^32 steps of brunel_dt_ms"));
+        return Err(bad(
+            DURATION_KEY,
+            &duration_ms.to_string(),
+            "at most 2^32 steps of brunel_dt_ms",
+        ));
     }
     let sizes_text = get(SIZES_KEY)?;
     let sizes = decode_sizes(sizes_text).ok_or_else(|| {
-        bad(SIZES_KEY, sizes_text, "comma-separated NAME=SIZE, each name once, sizes below 2^32")
+        bad(
+            SIZES_KEY,
+            sizes_text,
+            "comma-separated NAME=SIZE, each name once, sizes below 2^32",
+        )
     })?;
     Ok(Header {
         dt_ms,
@@ -203,8 +215,12 @@ fn read_columns(
             .map_err(|_| bad_col(name, "missing".into()))
     };
     let (pops, neurons, times) = (col("population")?, col("neuron")?, col("time_ms")?);
-    let pops = pops.str().map_err(|e| bad_col("population", e.to_string()))?;
-    let neurons = neurons.u32().map_err(|e| bad_col("neuron", e.to_string()))?;
+    let pops = pops
+        .str()
+        .map_err(|e| bad_col("population", e.to_string()))?;
+    let neurons = neurons
+        .u32()
+        .map_err(|e| bad_col("neuron", e.to_string()))?;
     let times = times.f64().map_err(|e| bad_col("time_ms", e.to_string()))?;
     let mut cols: Vec<(Vec<u32>, Vec<u32>)> = vec![(vec![], vec![]); h.sizes.len()];
     for ((pop, j), t) in pops.iter().zip(neurons.iter()).zip(times.iter()) {
@@ -212,7 +228,10 @@ fn read_columns(
             return Err(bad_col("population", "missing values".into()));
         };
         let Some(k) = h.sizes.iter().position(|(n, _)| n == pop) else {
-            return Err(bad_col("population", format!("`{pop}` is not among brunel_sizes")));
+            return Err(bad_col(
+                "population",
+                format!("`{pop}` is not among brunel_sizes"),
+            ));
         };
         let step = (t / h.dt_ms).round();
         if !(step >= 0.0 && step <= h.n_steps as f64) {
@@ -260,9 +279,12 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("s.parquet");
         let write = |md: &[(&str, &str)], neuron: u32, t: f64| {
-            let mut df = df!("population" => ["E"], "neuron" => [neuron], "time_ms" => [t]).unwrap();
-            let md: Vec<(String, String)> =
-                md.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let mut df =
+                df!("population" => ["E"], "neuron" => [neuron], "time_ms" => [t]).unwrap();
+            let md: Vec<(String, String)> = md
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
             write_parquet(&path, &mut df, &md).unwrap();
         };
         let ok = [(DT_KEY, "0.1"), (DURATION_KEY, "100"), (SIZES_KEY, "E=8")];
@@ -270,11 +292,26 @@ mod tests {
         assert!(read_spikes(&path).is_ok());
         let cases: Vec<(Vec<(&str, &str)>, u32, f64, &str)> = vec![
             (ok[1..].to_vec(), 1, 5.0, "brunel_dt_ms"),
-            (vec![ok[0], ok[1], (SIZES_KEY, "E=abc")], 1, 5.0, "brunel_sizes"),
-            (vec![ok[0], ok[1], (SIZES_KEY, "E=99999999999999")], 1, 5.0, "brunel_sizes"),
+            (
+                vec![ok[0], ok[1], (SIZES_KEY, "E=abc")],
+                1,
+                5.0,
+                "brunel_sizes",
+            ),
+            (
+                vec![ok[0], ok[1], (SIZES_KEY, "E=99999999999999")],
+                1,
+                5.0,
+                "brunel_sizes",
+            ),
             (vec![(DT_KEY, "NaN"), ok[1], ok[2]], 1, 5.0, "brunel_dt_ms"),
             (vec![(DT_KEY, "-1"), ok[1], ok[2]], 1, 5.0, "brunel_dt_ms"),
-            (vec![ok[0], (DURATION_KEY, "1e300"), ok[2]], 1, 5.0, "brunel_duration_ms"),
+            (
+                vec![ok[0], (DURATION_KEY, "1e300"), ok[2]],
+                1,
+                5.0,
+                "brunel_duration_ms",
+            ),
             (ok.to_vec(), 8, 5.0, "not below the population size"),
             (ok.to_vec(), 1, -5.0, "outside the run"),
             (ok.to_vec(), 1, f64::NAN, "outside the run"),

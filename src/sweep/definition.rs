@@ -292,14 +292,19 @@ impl Cx<'_> {
     }
 
     /// name, model, seed, replicates.
-    fn header(&self, raw: &RawSweep) -> Result<(String, &'static Model, u64, u32), DefinitionError> {
+    fn header(
+        &self,
+        raw: &RawSweep,
+    ) -> Result<(String, &'static Model, u64, u32), DefinitionError> {
         let name = raw.name.get_ref().trim().to_string();
         let folder_safe = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
         if name.is_empty() || !name.chars().all(folder_safe) || name.starts_with('.') {
             return Err(self.err(
                 raw.name.span(),
                 "name",
-                format!("`{name}`: expected a non-empty folder name of letters, digits, `-`, `_`, `.`"),
+                format!(
+                    "`{name}`: expected a non-empty folder name of letters, digits, `-`, `_`, `.`"
+                ),
             ));
         }
         let model = model::find(raw.model.get_ref())
@@ -327,14 +332,21 @@ impl Cx<'_> {
     }
 
     /// The model's defaults with `[fixed]`, `duration_ms` and `warmup_ms` applied.
-    fn base_params(&self, raw: &RawSweep, model: &'static Model) -> Result<ParamSet, DefinitionError> {
+    fn base_params(
+        &self,
+        raw: &RawSweep,
+        model: &'static Model,
+    ) -> Result<ParamSet, DefinitionError> {
         let mut base = model.defaults();
         for (k, v) in &raw.fixed {
             base.set(k.get_ref(), *v.get_ref()).map_err(|e| {
                 self.err(k.span(), &format!("fixed.{}", k.get_ref()), e.to_string())
             })?;
         }
-        for (field, value) in [("duration_ms", &raw.duration_ms), ("warmup_ms", &raw.warmup_ms)] {
+        for (field, value) in [
+            ("duration_ms", &raw.duration_ms),
+            ("warmup_ms", &raw.warmup_ms),
+        ] {
             if let Some(v) = value {
                 base.set(field, *v.get_ref())
                     .map_err(|e| self.err(v.span(), field, e.to_string()))?;
@@ -394,8 +406,17 @@ impl Cx<'_> {
 
     /// One axis's values from exactly one of `values`, `linspace`, `arange`, sized before
     /// anything is generated.
-    fn axis_values(&self, span: Span, ax: &RawAxis, field: &str) -> Result<Vec<f64>, DefinitionError> {
-        let given = [ax.values.is_some(), ax.linspace.is_some(), ax.arange.is_some()];
+    fn axis_values(
+        &self,
+        span: Span,
+        ax: &RawAxis,
+        field: &str,
+    ) -> Result<Vec<f64>, DefinitionError> {
+        let given = [
+            ax.values.is_some(),
+            ax.linspace.is_some(),
+            ax.arange.is_some(),
+        ];
         if given.iter().filter(|&&b| b).count() != 1 {
             return Err(self.err(span, field, "expected exactly one of `values = [...]`, `linspace = { start, stop, num }`, `arange = { start, stop, step }`".into()));
         }
@@ -417,7 +438,10 @@ impl Cx<'_> {
                 return Err(self.err(
                     span,
                     &format!("{field}.linspace.num"),
-                    format!("{}: expected a whole number from 1 to {MAX_AXIS_VALUES}", l.num),
+                    format!(
+                        "{}: expected a whole number from 1 to {MAX_AXIS_VALUES}",
+                        l.num
+                    ),
                 ));
             }
             finite("linspace", l.start, l.stop)?;
@@ -447,7 +471,11 @@ impl Cx<'_> {
             vec![]
         };
         if values.is_empty() {
-            return Err(self.err(span, field, "the axis has no values: expected at least one".into()));
+            return Err(self.err(
+                span,
+                field,
+                "the axis has no values: expected at least one".into(),
+            ));
         }
         Ok(values)
     }
@@ -469,12 +497,17 @@ impl Cx<'_> {
 
     /// The `[[point]]` tables: the same one or two parameters in each, distinct points; the
     /// axes list each parameter's distinct values, sorted.
-    fn point_list(&self, raw: &RawSweep, base: &ParamSet) -> Result<(Vec<Axis>, Vec<Vec<f64>>), DefinitionError> {
+    fn point_list(
+        &self,
+        raw: &RawSweep,
+        base: &ParamSet,
+    ) -> Result<(Vec<Axis>, Vec<Vec<f64>>), DefinitionError> {
         if !raw.axis.is_empty() {
             return Err(self.err(
                 raw.point[0].span(),
                 "point",
-                "give either [[axis]] tables (a grid) or [[point]] tables (a list), not both".into(),
+                "give either [[axis]] tables (a grid) or [[point]] tables (a list), not both"
+                    .into(),
             ));
         }
         let names: Vec<String> = raw.point[0].get_ref().keys().cloned().collect();
@@ -503,7 +536,10 @@ impl Cx<'_> {
                 return Err(self.err(
                     pt.span(),
                     &format!("point[{i}]"),
-                    format!("expected the same parameters as point[0]: {}", names.join(", ")),
+                    format!(
+                        "expected the same parameters as point[0]: {}",
+                        names.join(", ")
+                    ),
                 ));
             }
             let mut vals = Vec::new();
@@ -512,7 +548,13 @@ impl Cx<'_> {
                 let v = match v {
                     toml::Value::Float(f) => *f,
                     toml::Value::Integer(n) => *n as f64,
-                    other => return Err(self.err(pt.span(), &field, format!("expected a number, got {other}"))),
+                    other => {
+                        return Err(self.err(
+                            pt.span(),
+                            &field,
+                            format!("expected a number, got {other}"),
+                        ))
+                    }
                 };
                 let def = base
                     .def(name)
@@ -548,7 +590,11 @@ impl Cx<'_> {
     }
 
     /// `[[keep_spikes]]`: each names swept parameters only.
-    fn keep_spikes(&self, raw: &RawSweep, axes: &[Axis]) -> Result<Vec<Vec<(String, f64)>>, DefinitionError> {
+    fn keep_spikes(
+        &self,
+        raw: &RawSweep,
+        axes: &[Axis],
+    ) -> Result<Vec<Vec<(String, f64)>>, DefinitionError> {
         let mut keep = Vec::new();
         for (i, k) in raw.keep_spikes.iter().enumerate() {
             let mut point = Vec::new();
@@ -570,7 +616,9 @@ impl Cx<'_> {
     fn check_figure_window(&self, plots: &PlotSettings) -> Result<(), DefinitionError> {
         match plots.fig8_window_ms {
             Some([a, b]) if !(a >= 0.0 && b > a && b.is_finite()) => Err(self.at_line(
-                self.text.find("fig8_window_ms").map_or(1, |o| line_of(self.text, o)),
+                self.text
+                    .find("fig8_window_ms")
+                    .map_or(1, |o| line_of(self.text, o)),
                 "plots.fig8_window_ms",
                 format!("[{a}, {b}]: expected [start, end] with 0 <= start < end"),
             )),
@@ -580,7 +628,11 @@ impl Cx<'_> {
 
     /// Every point must make a valid network that fits the engine and this machine: all are
     /// checked before anything runs. An error points at `first_table` (the first axis or point).
-    fn check_networks(&self, def: &SweepDef, first_table: Option<usize>) -> Result<(), DefinitionError> {
+    fn check_networks(
+        &self,
+        def: &SweepDef,
+        first_table: Option<usize>,
+    ) -> Result<(), DefinitionError> {
         let line = first_table.map_or(1, |o| line_of(self.text, o));
         for p in 0..def.n_points() {
             let params = def.params_at(p);
@@ -597,7 +649,10 @@ impl Cx<'_> {
 }
 
 fn out_of_range(v: f64, def: &crate::model::ParamDef) -> String {
-    def.check(v).err().map(|e| e.to_string()).unwrap_or_default()
+    def.check(v)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
 }
 
 impl SweepDef {

@@ -1,13 +1,13 @@
 //! Merging: checks a results folder for completeness and writes one consolidated file.
 
-use super::definition::SweepDef;
 use super::definition::Limits;
+use super::definition::SweepDef;
+use super::parts::write_part;
+use super::row::Row;
 use super::runner::{
     all_tasks, collect_rows, provenance_json, OnDamage, SweepError, Task, HASH_KEY, META_KEY,
 };
 use crate::store::layout::{tmp_name, Layout};
-use super::parts::write_part;
-use super::row::Row;
 use std::collections::BTreeMap;
 use std::path::Path;
 

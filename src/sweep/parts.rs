@@ -171,7 +171,10 @@ pub fn read_part(path: &Path) -> Result<(Vec<Row>, Vec<(String, String)>), Store
         message,
     };
     if let Some(col) = df.columns().iter().find(|c| c.null_count() > 0) {
-        return Err(damaged(format!("column `{}` has missing values", col.name())));
+        return Err(damaged(format!(
+            "column `{}` has missing values",
+            col.name()
+        )));
     }
     let rows = frame_to_rows(&df).map_err(|e| damaged(e.to_string()))?;
     let stored = md
@@ -179,7 +182,11 @@ pub fn read_part(path: &Path) -> Result<(Vec<Row>, Vec<(String, String)>), Store
         .find(|(k, _)| k == CHECKSUM_KEY)
         .map(|(_, v)| v.as_str());
     match stored {
-        None => return Err(damaged(format!("no `{CHECKSUM_KEY}` checksum in its metadata"))),
+        None => {
+            return Err(damaged(format!(
+                "no `{CHECKSUM_KEY}` checksum in its metadata"
+            )))
+        }
         Some(c) if c != rows_digest(&rows, &md) => {
             return Err(damaged(
                 "its content does not match its checksum (a changed byte)".into(),
@@ -188,7 +195,9 @@ pub fn read_part(path: &Path) -> Result<(Vec<Row>, Vec<(String, String)>), Store
         Some(_) => {}
     }
     if rows.iter().any(|r| r.key().is_none()) {
-        return Err(damaged("rows without u32 `point` and `replicate` columns".into()));
+        return Err(damaged(
+            "rows without u32 `point` and `replicate` columns".into(),
+        ));
     }
     Ok((rows, md))
 }
@@ -207,7 +216,10 @@ mod tests {
                 cells: vec![
                     ("point".into(), Value::U32(p)),
                     ("replicate".into(), Value::U32(0)),
-                    ("x".into(), Value::F64(if p % 3 == 0 { f64::NAN } else { p as f64 * 0.1 })),
+                    (
+                        "x".into(),
+                        Value::F64(if p % 3 == 0 { f64::NAN } else { p as f64 * 0.1 }),
+                    ),
                     ("regime".into(), Value::Str("AI".into())),
                 ],
             })
@@ -250,7 +262,10 @@ mod tests {
         let back = frame_to_rows(&df).unwrap();
         assert_eq!(back[0], rows[0]);
         assert_eq!(back[1].key(), Some((1, 0)));
-        assert!(back[1].same_bits(&rows[1]), "NaN cells are equal by their bits");
+        assert!(
+            back[1].same_bits(&rows[1]),
+            "NaN cells are equal by their bits"
+        );
         assert_ne!(back[1], rows[1], "while f64 == says NaN != NaN");
         assert!(matches!(back[1].get("g"), Some(Value::F64(x)) if x.is_nan()));
         assert!(back[0].without_timings().get("wall_s").is_none());

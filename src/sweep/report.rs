@@ -2,11 +2,11 @@
 //! regime map, Fig.-8-style figures of kept spike trains) and a text table of regimes.
 
 use super::definition::{same_value, SweepDef};
+use super::row::{Row, Value};
 use crate::analysis::classify::Regime;
 use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid, RegimeMap};
 use crate::plot::raster::{fig8, raster};
 use crate::store::layout::Layout;
-use super::row::{Row, Value};
 use crate::store::spikes::read_spikes;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -97,7 +97,13 @@ pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
     match def.axes.get(1) {
         Some(ya) => {
             // Columns as wide as the longest value, so values never run together.
-            let w = xs.iter().map(|x| format!("{x}").len()).max().unwrap_or(1).max(3) + 2;
+            let w = xs
+                .iter()
+                .map(|x| format!("{x}").len())
+                .max()
+                .unwrap_or(1)
+                .max(3)
+                + 2;
             let corner = format!("{} \\ {}", ya.param, def.axes[0].param);
             let yw = ya
                 .values
@@ -215,7 +221,11 @@ impl Drawing<'_> {
             &xa.values,
             &ya.values,
             self.rows.iter().filter_map(|r| {
-                Some((f64_of(r, &xa.param)?, f64_of(r, &ya.param)?, f64_of(r, col)?))
+                Some((
+                    f64_of(r, &xa.param)?,
+                    f64_of(r, &ya.param)?,
+                    f64_of(r, col)?,
+                ))
             }),
         )
     }
@@ -223,7 +233,9 @@ impl Drawing<'_> {
     fn has_column(&mut self, col: &str) -> bool {
         let has = self.rows.first().and_then(|r| r.get(col)).is_some();
         if !has {
-            self.out.notes.push(format!("no column `{col}` in the results; its figure is skipped"));
+            self.out.notes.push(format!(
+                "no column `{col}` in the results; its figure is skipped"
+            ));
         }
         has
     }
@@ -236,7 +248,12 @@ impl Drawing<'_> {
             }
             let path = self.dir.join(format!("heatmap_{col}.png"));
             let label = column_label(col);
-            heatmap(&self.grid_of(col), &path, &format!("{}: {label}", self.def.name), &label)?;
+            heatmap(
+                &self.grid_of(col),
+                &path,
+                &format!("{}: {label}", self.def.name),
+                &label,
+            )?;
             self.out.files.push(path);
         }
         Ok(())
@@ -310,7 +327,9 @@ impl Drawing<'_> {
             match read_spikes(&f) {
                 Ok(rec) => {
                     if let Err(e) = self.spike_figures(&f, &rec) {
-                        self.out.notes.push(format!("figure of kept spikes skipped: {e}"));
+                        self.out
+                            .notes
+                            .push(format!("figure of kept spikes skipped: {e}"));
                     }
                 }
                 Err(e) => self.out.notes.push(format!("kept spikes skipped: {e}")),
@@ -319,7 +338,11 @@ impl Drawing<'_> {
         Ok(())
     }
 
-    fn spike_figures(&mut self, file: &std::path::Path, rec: &crate::record::Recording) -> anyhow::Result<()> {
+    fn spike_figures(
+        &mut self,
+        file: &std::path::Path,
+        rec: &crate::record::Recording,
+    ) -> anyhow::Result<()> {
         let stem = file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

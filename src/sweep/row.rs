@@ -80,7 +80,6 @@ impl Row {
     }
 }
 
-
 /// The `regime` of a run that failed; its `error` column holds the reason.
 pub const FAILED: &str = "failed";
 
@@ -272,7 +271,10 @@ mod tests {
         );
         let mut missing = row.clone();
         missing.cells.retain(|(n, _)| n != "chi");
-        assert_eq!(check_columns(&def, &missing).unwrap_err(), "column `chi` is missing");
+        assert_eq!(
+            check_columns(&def, &missing).unwrap_err(),
+            "column `chi` is missing"
+        );
         let mut mistyped = row.clone();
         mistyped.cells[0].1 = Value::F64(1.0);
         assert_eq!(
@@ -281,6 +283,9 @@ mod tests {
         );
         let mut extra = row;
         extra.cells.push(("zzz".into(), Value::U32(0)));
-        assert_eq!(check_columns(&def, &extra).unwrap_err(), "unexpected column `zzz`");
+        assert_eq!(
+            check_columns(&def, &extra).unwrap_err(),
+            "unexpected column `zzz`"
+        );
     }
 }

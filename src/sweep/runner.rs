@@ -7,13 +7,13 @@
 //! full disk) stops new runs, keeps the finished rows in memory and retries before giving up.
 
 use super::definition::SweepDef;
+use super::parts::{read_part, write_part};
 use super::row::{build_row, RunResult};
+use super::row::{check_columns, Row};
 use super::shard::Shard;
 use crate::rng::point_seed;
 use crate::run;
 use crate::store::layout::{hostname, tmp_name, Layout, LockError, ShardLock};
-use super::parts::{read_part, write_part};
-use super::row::{check_columns, Row};
 use crate::store::spikes::write_spikes;
 use crate::store::{self, StoreError};
 use rayon::prelude::*;
@@ -134,7 +134,8 @@ pub fn check_or_write_definition(def: &SweepDef, layout: &Layout) -> Result<(), 
         let tmp = tmp_name(&layout.tmp(), &path);
         store::write_atomic_via(&tmp, &tmp.with_extension("claim"), |f| {
             use std::io::Write;
-            f.write_all(def.text.as_bytes()).map_err(StoreError::io(&path))
+            f.write_all(def.text.as_bytes())
+                .map_err(StoreError::io(&path))
         })?;
         let claim = tmp.with_extension("claim");
         let linked = std::fs::hard_link(&claim, &path);
@@ -199,7 +200,9 @@ pub fn collect_rows(
                 }
                 rows.extend(r);
             }
-            Err(StoreError::Io { path, error }) if error.kind() != std::io::ErrorKind::UnexpectedEof => {
+            Err(StoreError::Io { path, error })
+                if error.kind() != std::io::ErrorKind::UnexpectedEof =>
+            {
                 // Not damage: the file could not be read at all (permissions, I/O).
                 return Err(StoreError::Io { path, error }.into());
             }
@@ -297,7 +300,12 @@ impl PartWriter<'_> {
             ),
             (HASH_KEY.to_string(), self.def.hash.clone()),
         ];
-        write_part(&tmp_name(&self.layout.tmp(), &path), &path, &self.pending, &md)?;
+        write_part(
+            &tmp_name(&self.layout.tmp(), &path),
+            &path,
+            &self.pending,
+            &md,
+        )?;
         self.seq += 1;
         self.pending.clear();
         Ok(Some(path))
@@ -441,7 +449,10 @@ fn run_todo(
         .build()
         .map_err(|e| StoreError::Io {
             path: opts.out.display().to_string(),
-            error: std::io::Error::other(format!("cannot start {} worker threads: {e}", opts.threads)),
+            error: std::io::Error::other(format!(
+                "cannot start {} worker threads: {e}",
+                opts.threads
+            )),
         })?;
     progress.started(todo.len());
     let writer = PartWriter {
@@ -630,7 +641,9 @@ fn run_guarded(def: &SweepDef, layout: &Layout, t: Task, stop: &AtomicBool) -> F
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         match injected_fault(t.point) {
             Some(Fault::Panic) => panic!("injected panic (BRUNEL_FAULT_RUNS)"),
-            Some(Fault::Fail) => Err(TaskError::Run("injected failure (BRUNEL_FAULT_RUNS)".into())),
+            Some(Fault::Fail) => Err(TaskError::Run(
+                "injected failure (BRUNEL_FAULT_RUNS)".into(),
+            )),
             Some(Fault::Hold) => {
                 while !stop.load(Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(10));
@@ -660,7 +673,13 @@ fn run_guarded(def: &SweepDef, layout: &Layout, t: Task, stop: &AtomicBool) -> F
         def.describe(t.point),
         t.replicate
     );
-    let row = build_row(def, t.point, t.replicate, t.seed, RunResult::Failed(&message));
+    let row = build_row(
+        def,
+        t.point,
+        t.replicate,
+        t.seed,
+        RunResult::Failed(&message),
+    );
     Finished::Row(row, Some(message))
 }
 
@@ -694,5 +713,11 @@ fn run_task(def: &SweepDef, layout: &Layout, t: Task) -> Result<Row, TaskError> 
         let tmp = tmp_name(&layout.tmp(), &path);
         write_spikes(&path, Some(&tmp), &o.recording, &md).map_err(TaskError::Write)?;
     }
-    Ok(build_row(def, t.point, t.replicate, t.seed, RunResult::Done(&o)))
+    Ok(build_row(
+        def,
+        t.point,
+        t.replicate,
+        t.seed,
+        RunResult::Done(&o),
+    ))
 }
