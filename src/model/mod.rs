@@ -1,7 +1,9 @@
 //! Models: presets with named scalar parameters that turn into a [`NetworkSpec`].
 //!
 //! `tutorial` is the seed's balanced random network (Brian2 task) with its extension;
-//! `brunel` is Brunel (2000) model A. `--set name=value` overrides any parameter.
+//! `brunel` is Brunel (2000) model A. `--set name=value` overrides any parameter. A [`Model`]
+//! also says what else it offers (mean-field inputs, Brunel's Fig. 8), so callers never
+//! branch on its name: a new model is one file here and one line in [`MODELS`].
 
 pub mod brunel;
 pub mod params;

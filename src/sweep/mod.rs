@@ -1,6 +1,7 @@
-//! Sweeps: definitions (TOML), grid expansion and seeding, parallel execution (reported to a
-//! [`SweepObserver`]),
-//! resumable and shardable, plus merging the shards' part files.
+//! Sweeps: definitions (TOML, `definition`), the rows of results and their columns (`row`),
+//! part files with checksums (`parts`), parallel execution that survives kills, full disks
+//! and failed runs (`runner`, reporting to a [`SweepObserver`]), shards, merging, the
+//! figures and tables of a results folder (`report`) and SLURM job arrays (`slurm`).
 
 pub mod definition;
 pub mod merge;
