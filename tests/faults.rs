@@ -455,7 +455,7 @@ fn two_definitions_racing_for_a_new_folder_never_mix() {
 fn an_unsharded_run_and_a_shard_cannot_run_the_same_folder_at_once() {
     let d = scratch("overlap");
     std::fs::write(d.join("s.toml"), small_sweep("o", 3, 4, 2, 1500.0, 1000)).unwrap();
-    // Point 9's runs wait for a stop: the first sweep is certainly running while we try.
+    // Runs from the 2nd on wait for a stop: the first sweep is certainly running while we try.
     let first = spawn(
         &[
             "sweep",
@@ -467,7 +467,7 @@ fn an_unsharded_run_and_a_shard_cannot_run_the_same_folder_at_once() {
             "1",
         ],
         &d,
-        &[("BRUNEL_FAULT_RUNS", "9~")],
+        &[("BRUNEL_FAULT_RUNS", "~2")],
     );
     let t0 = Instant::now();
     while !d.join("a/locks/shard-0-of-1.lock").exists() {

@@ -12,12 +12,12 @@ fn slow_sweep(name: &str) -> String {
     small_sweep(name, 3, 4, 2, 1500.0, 1000)
 }
 
-/// Starts the binary with the runs of point 9 held until the sweep is stopped
+/// Starts the binary with every run from the 6th on held until the sweep is stopped
 /// (`BRUNEL_FAULT_RUNS`), so a test that kills or signals it knows it is still running.
 fn spawn(args: &[&str], cwd: &Path) -> Child {
     Command::new(bin())
         .args(args)
-        .env("BRUNEL_FAULT_RUNS", "9~")
+        .env("BRUNEL_FAULT_RUNS", "~6")
         .current_dir(cwd)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -147,8 +147,19 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
         return Err(interrupted(&a, &opts, &report).into());
     }
     eprintln!(
-        "{} runs done now, {} were already complete",
-        report.done_now, report.done_before
+        "{} runs done now, {} were already complete{}",
+        report.done_now,
+        report.done_before,
+        if report.done_now > 0 {
+            format!(
+                "; parallel efficiency {:.0} % (Σ run time {:.1} s on {} threads)",
+                100.0 * report.parallel_efficiency,
+                report.run_seconds,
+                opts.threads
+            )
+        } else {
+            String::new()
+        }
     );
     finish_folder(&def, &opts.out, a.no_plots, opts.shard, &stop)
 }

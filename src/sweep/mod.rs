@@ -3,6 +3,7 @@
 //! and failed runs (`runner`, reporting to a [`SweepObserver`]), shards, merging, the
 //! figures and tables of a results folder (`report`) and SLURM job arrays (`slurm`).
 
+pub mod cost;
 pub mod definition;
 pub mod merge;
 pub mod parts;

@@ -9,7 +9,7 @@
 use super::definition::SweepDef;
 use super::parts::{read_part, write_part};
 use super::row::{build_row, RunResult};
-use super::row::{check_columns, Row};
+use super::row::{check_columns, Row, Value};
 use super::shard::Shard;
 use crate::rng::point_seed;
 use crate::run;
@@ -98,6 +98,10 @@ pub struct SweepReport {
     pub write_error: Option<String>,
     /// Finished runs that could not be committed because of `write_error`.
     pub lost_runs: usize,
+    /// Σ of the runs' own wall times (s) in this call.
+    pub run_seconds: f64,
+    /// run_seconds / (threads × this call's wall time): how busy the cores were.
+    pub parallel_efficiency: f64,
     /// The stop flag ended the run before every run was done.
     pub interrupted: bool,
     /// Part files written by this call.
@@ -253,16 +257,19 @@ pub(crate) fn provenance_json(def: &SweepDef, extra: serde_json::Value) -> Strin
 }
 
 /// Provenance of one part file, as a JSON string.
-fn provenance(def: &SweepDef, shard: Shard, started: SystemTime, n_rows: usize) -> String {
+fn provenance(w: &PartWriter, n_rows: usize) -> String {
     let env = |k: &str| std::env::var(k).ok();
     provenance_json(
-        def,
+        w.def,
         serde_json::json!({
-            "shard": shard.to_string(),
+            "shard": w.shard.to_string(),
             "host": hostname(),
-            "started": rfc3339(started),
+            "started": rfc3339(w.started),
             "ended": rfc3339(SystemTime::now()),
             "rows": n_rows,
+            "threads": w.usage.threads,
+            "run_seconds_so_far": w.usage.busy_s,
+            "parallel_efficiency_so_far": w.usage.efficiency(),
             "slurm_job_id": env("SLURM_JOB_ID"),
             "slurm_array_job_id": env("SLURM_ARRAY_JOB_ID"),
             "slurm_array_task_id": env("SLURM_ARRAY_TASK_ID"),
@@ -279,6 +286,22 @@ struct PartWriter<'a> {
     /// Number of the next part file.
     seq: usize,
     pending: Vec<Row>,
+    usage: Usage,
+}
+
+/// How busy the workers were: the sum of the runs' own wall times against threads × elapsed.
+#[derive(Debug, Clone, Copy)]
+struct Usage {
+    threads: usize,
+    since: Instant,
+    busy_s: f64,
+}
+
+impl Usage {
+    /// Σ run wall time / (threads × elapsed wall time): 1 when no core ever waited.
+    fn efficiency(&self) -> f64 {
+        self.busy_s / (self.threads as f64 * self.since.elapsed().as_secs_f64()).max(1e-9)
+    }
 }
 
 impl PartWriter<'_> {
@@ -296,7 +319,7 @@ impl PartWriter<'_> {
         let md = vec![
             (
                 META_KEY.to_string(),
-                provenance(self.def, self.shard, self.started, self.pending.len()),
+                provenance(self, self.pending.len()),
             ),
             (HASH_KEY.to_string(), self.def.hash.clone()),
         ];
@@ -382,6 +405,12 @@ pub fn prepare<'a>(def: &'a SweepDef, opts: &'a SweepOptions) -> Result<Prepared
         .copied()
         .filter(|t| !done.contains(&(t.point as u32, t.replicate)))
         .collect();
+    // Longest predicted runs first (a stable sort: equal costs keep their order).
+    let mut todo = todo;
+    if todo.len() > 1 {
+        let cost = super::cost::predicted_run_s(def);
+        todo.sort_by(|a, b| cost[b.point].total_cmp(&cost[a.point]));
+    }
     let report = SweepReport {
         shard_runs: mine.len(),
         done_before: mine.len() - todo.len(),
@@ -462,6 +491,11 @@ fn run_todo(
         started,
         seq: next_seq(layout, opts.shard)?,
         pending: Vec::new(),
+        usage: Usage {
+            threads: opts.threads.max(1),
+            since: Instant::now(),
+            busy_s: 0.0,
+        },
     };
     // Set when a write fails: no new runs start, the finished ones are kept for a retry.
     let halt = AtomicBool::new(false);
@@ -490,6 +524,11 @@ fn run_todo(
     c.progress.finished();
     c.commit_remaining(opts.write_retries, opts.write_retry_pause);
     Ok(c.finish())
+}
+
+/// Whether a row is of a run that finished (failed rows have NaN timings).
+fn failure_free(row: &Row) -> bool {
+    matches!(row.get("error"), Some(Value::Str(e)) if e.is_empty())
 }
 
 /// Receives finished runs on the sweep's thread and commits them.
@@ -528,6 +567,9 @@ impl Collector<'_, '_> {
                 if let Some(m) = failure {
                     self.progress.warning(&m);
                     self.report.failed.push(m);
+                }
+                if let Some(Value::F64(s)) = row.get("wall_s").filter(|_| failure_free(&row)) {
+                    self.writer.usage.busy_s += s;
                 }
                 self.writer.pending.push(row);
                 self.report.done_now += 1;
@@ -593,6 +635,8 @@ impl Collector<'_, '_> {
         }
         let r = &mut self.report;
         r.interrupted = r.done_before + r.done_now < r.shard_runs;
+        r.run_seconds = self.writer.usage.busy_s;
+        r.parallel_efficiency = self.writer.usage.efficiency();
         self.report
     }
 }
@@ -609,37 +653,43 @@ enum Fault {
     Hold,
 }
 
-/// Fault injection for tests: `BRUNEL_FAULT_RUNS="3,5!,7~"` makes every run of point 3 fail,
-/// of point 5 panic, and of point 7 wait for a stop, so tests can show that a failed run is
-/// recorded and costs no other run, and interrupt a sweep without guessing at its timing.
-/// Unset in normal use.
-fn injected_fault(point: usize) -> Option<Fault> {
+/// Runs started so far by this process (for `~N` faults).
+static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Fault injection for tests: `BRUNEL_FAULT_RUNS="3,5!,~7"` makes every run of point 3 fail,
+/// of point 5 panic, and every run from the 7th to start on (in schedule order) wait for a
+/// stop, so tests can show that a failed run is recorded and costs no other run, and
+/// interrupt a sweep that is certainly still running. Unset in normal use.
+fn injected_fault(point: usize, started: usize) -> Option<Fault> {
     static FAULTS: std::sync::OnceLock<Vec<(usize, Fault)>> = std::sync::OnceLock::new();
-    FAULTS
-        .get_or_init(|| {
-            std::env::var("BRUNEL_FAULT_RUNS")
-                .unwrap_or_default()
-                .split(',')
-                .filter_map(|p| {
-                    let p = p.trim();
-                    let (num, fault) = match p.chars().last()? {
-                        '!' => (&p[..p.len() - 1], Fault::Panic),
-                        '~' => (&p[..p.len() - 1], Fault::Hold),
-                        _ => (p, Fault::Fail),
-                    };
-                    Some((num.parse().ok()?, fault))
-                })
-                .collect()
-        })
-        .iter()
-        .find(|(p, _)| *p == point)
-        .map(|(_, f)| *f)
+    let faults = FAULTS.get_or_init(|| {
+        std::env::var("BRUNEL_FAULT_RUNS")
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|p| {
+                let p = p.trim();
+                let (num, fault) = if let Some(n) = p.strip_prefix('~') {
+                    (n, Fault::Hold)
+                } else if let Some(n) = p.strip_suffix('!') {
+                    (n, Fault::Panic)
+                } else {
+                    (p, Fault::Fail)
+                };
+                Some((num.parse().ok()?, fault))
+            })
+            .collect()
+    });
+    faults.iter().find_map(|&(n, f)| match f {
+        Fault::Hold => (started >= n).then_some(f),
+        _ => (n == point).then_some(f),
+    })
 }
 
 /// Runs one task, turning an error or a panic of the run into a failed row.
 fn run_guarded(def: &SweepDef, layout: &Layout, t: Task, stop: &AtomicBool) -> Finished {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        match injected_fault(t.point) {
+        let started = STARTED.fetch_add(1, Ordering::SeqCst);
+        match injected_fault(t.point, started) {
             Some(Fault::Panic) => panic!("injected panic (BRUNEL_FAULT_RUNS)"),
             Some(Fault::Fail) => Err(TaskError::Run(
                 "injected failure (BRUNEL_FAULT_RUNS)".into(),
