@@ -542,28 +542,7 @@ impl Cx<'_> {
                     ),
                 ));
             }
-            let mut vals = Vec::new();
-            for (name, v) in pt.get_ref() {
-                let field = format!("point[{i}].{name}");
-                let v = match v {
-                    toml::Value::Float(f) => *f,
-                    toml::Value::Integer(n) => *n as f64,
-                    other => {
-                        return Err(self.err(
-                            pt.span(),
-                            &field,
-                            format!("expected a number, got {other}"),
-                        ))
-                    }
-                };
-                let def = base
-                    .def(name)
-                    .map_err(|e| self.err(pt.span(), &field, e.to_string()))?;
-                if def.check(v).is_err() {
-                    return Err(self.err(pt.span(), &field, out_of_range(v, def)));
-                }
-                vals.push(v);
-            }
+            let vals = self.point_values(i, pt, base)?;
             if let Some(j) = pts.iter().position(|q| same_point(q, &vals)) {
                 return Err(self.err(
                     pt.span(),
@@ -587,6 +566,38 @@ impl Cx<'_> {
             })
             .collect();
         Ok((axes, pts))
+    }
+
+    /// The values of point `i`, each a number within its parameter's range.
+    fn point_values(
+        &self,
+        i: usize,
+        pt: &toml::Spanned<toml::Table>,
+        base: &ParamSet,
+    ) -> Result<Vec<f64>, DefinitionError> {
+        let mut vals = Vec::new();
+        for (name, v) in pt.get_ref() {
+            let field = format!("point[{i}].{name}");
+            let v = match v {
+                toml::Value::Float(f) => *f,
+                toml::Value::Integer(n) => *n as f64,
+                other => {
+                    return Err(self.err(
+                        pt.span(),
+                        &field,
+                        format!("expected a number, got {other}"),
+                    ))
+                }
+            };
+            let def = base
+                .def(name)
+                .map_err(|e| self.err(pt.span(), &field, e.to_string()))?;
+            if def.check(v).is_err() {
+                return Err(self.err(pt.span(), &field, out_of_range(v, def)));
+            }
+            vals.push(v);
+        }
+        Ok(vals)
     }
 
     /// `[[keep_spikes]]`: each names swept parameters only.
