@@ -1,4 +1,6 @@
-//! `brunel bench`: engine speed on fixed networks, as a regression guard (no assertions).
+//! `brunel bench`: engine speed on fixed networks, as a regression guard (no assertions), and
+//! with `--sweep` the throughput of a fixed full-scale slice of the phase plane at several
+//! thread counts (runs/s, mean run time per regime, parallel efficiency).
 
 use crate::model;
 use crate::network;
@@ -16,6 +18,87 @@ pub struct BenchArgs {
     /// Simulated time per repetition (ms).
     #[arg(long, default_value_t = 1000.0, allow_negative_numbers = true)]
     pub duration_ms: f64,
+    /// Time a full-scale slice of the g × eta plane (SR, AI, SI fast and slow, quiescent
+    /// points, 2 replicates) as a sweep at each of these thread counts, e.g. 1,2,4.
+    #[arg(long, value_name = "THREADS", value_delimiter = ',')]
+    pub sweep: Option<Vec<usize>>,
+}
+
+/// The slice `bench --sweep` times: Brunel's Fig. 8 states and neighbours, full scale.
+const SWEEP_SLICE: &str = r#"
+name = "bench-slice"
+model = "brunel"
+seed = 11
+replicates = 2
+duration_ms = 500
+warmup_ms = 100
+[fixed]
+v_sample_n = 0
+[[axis]]
+param = "g"
+values = [3, 4.5, 5, 6]
+[[axis]]
+param = "eta"
+values = [0.8, 0.9, 2, 4]
+"#;
+
+/// Times the slice at each thread count into a scratch folder (removed afterwards).
+fn sweep_bench(threads: &[usize], duration_ms: Option<f64>) -> anyhow::Result<()> {
+    use crate::sweep::{run_sweep, Quiet, SweepDef, SweepOptions};
+    let mut text = SWEEP_SLICE.to_string();
+    if let Some(d) = duration_ms {
+        text = text.replace("duration_ms = 500", &format!("duration_ms = {d}"));
+    }
+    let def = SweepDef::parse(&text, "<bench --sweep slice>")?;
+    println!(
+        "{:>7} {:>6} {:>9} {:>7} {:>10}  mean run time per regime (s)",
+        "threads", "runs", "wall (s)", "runs/s", "efficiency"
+    );
+    for &n in threads {
+        anyhow::ensure!((1..=1024).contains(&n), "--sweep {n}: expected thread counts from 1 to 1024");
+        let dir = std::env::temp_dir().join(format!("brunel-bench-sweep-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let opts = SweepOptions {
+            out: dir.clone(),
+            threads: n,
+            shard: crate::sweep::Shard::ALL,
+            flush_every: std::time::Duration::from_secs(3600),
+            write_retries: 0,
+            write_retry_pause: std::time::Duration::ZERO,
+        };
+        let t0 = Instant::now();
+        let report = run_sweep(&def, &opts, &std::sync::atomic::AtomicBool::new(false), &mut Quiet)?;
+        let wall = t0.elapsed().as_secs_f64();
+        let rows = crate::sweep::merge::gather(&def, &crate::store::layout::Layout::new(&dir))?.rows;
+        let _ = std::fs::remove_dir_all(&dir);
+        println!(
+            "{:>7} {:>6} {:>9.2} {:>7.2} {:>9.0} %  {}",
+            n,
+            report.done_now,
+            wall,
+            report.done_now as f64 / wall,
+            100.0 * report.parallel_efficiency,
+            per_regime(&rows)
+        );
+    }
+    Ok(())
+}
+
+/// `SR 4.1 (4), AI 0.9 (8), ...`: mean run wall time and count per simulated regime.
+fn per_regime(rows: &[crate::sweep::row::Row]) -> String {
+    use crate::sweep::row::Value;
+    let mut by: std::collections::BTreeMap<String, (f64, usize)> = Default::default();
+    for r in rows {
+        if let (Some(Value::Str(reg)), Some(Value::F64(s))) = (r.get("regime"), r.get("wall_s")) {
+            let e = by.entry(reg.clone()).or_default();
+            e.0 += s;
+            e.1 += 1;
+        }
+    }
+    by.iter()
+        .map(|(k, (s, n))| format!("{k} {:.2} ({n})", s / *n as f64))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -24,6 +107,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
+    if let Some(threads) = &a.sweep {
+        let d = (a.duration_ms != 1000.0).then_some(a.duration_ms);
+        return sweep_bench(threads, d);
+    }
     let cases: Vec<(&str, &model::Model, Vec<String>)> = vec![
         ("tutorial", &model::tutorial::MODEL, vec![]),
         (
