@@ -217,13 +217,25 @@ impl StabilityProblem {
     }
 
     /// Complex Newton from `start` (derivative by central differences, F being analytic);
-    /// the root when it converges with |F| < `F_TOL`, else None.
+    /// the root when it converges with |F| < [`F_TOL`], else None. The search runs on a coarse
+    /// march (step [`STEP_SEARCH`], ψ to ~1e-7), the last iterations at the default step.
     pub fn newton(&self, start: C) -> Option<C> {
+        let z = self.newton_with_step(start, STEP_SEARCH, 1e-9, 60)?;
+        let z = self.newton_with_step(z, STEP, 1e-12, 10)?;
+        let fz = self.characteristic(z);
+        (fz.norm() < F_TOL).then_some(z)
+    }
+
+    /// Newton iterations on the march of step `h` until a step shorter than `tol`·(1 + |λ|);
+    /// None if it leaves the sensible region or does not converge in `max_iter`.
+    fn newton_with_step(&self, start: C, h: f64, tol: f64, max_iter: usize) -> Option<C> {
         let mut z = start;
-        for _ in 0..60 {
-            let fz = self.characteristic(z);
+        for _ in 0..max_iter {
+            let fz = self.characteristic_with_step(z, h);
             let dh = 1e-6 * (1.0 + z.norm());
-            let d = (self.characteristic(z + dh) - self.characteristic(z - dh)) / (2.0 * dh);
+            let d = (self.characteristic_with_step(z + dh, h)
+                - self.characteristic_with_step(z - dh, h))
+                / (2.0 * dh);
             if !(fz.is_finite() && d.is_finite()) || d.norm() == 0.0 {
                 return None;
             }
@@ -239,14 +251,16 @@ impl StabilityProblem {
             if z.re < -40.0 || z.norm() > 2000.0 {
                 return None;
             }
-            if step.norm() < 1e-12 * (1.0 + z.norm()) {
-                break;
+            if step.norm() < tol * (1.0 + z.norm()) {
+                return Some(z);
             }
         }
-        let fz = self.characteristic(z);
-        (fz.norm() < F_TOL).then_some(z)
+        None
     }
 }
+
+/// RK4 step of the march while searching (ψ within ~1e-7 relative up to |λ| = 160).
+const STEP_SEARCH: f64 = 0.012;
 
 /// |F| accepted at a root (F is O(1) away from roots; Newton reaches ~1e-13).
 pub const F_TOL: f64 = 1e-9;
@@ -337,14 +351,13 @@ pub fn theory_regime(mf: &MeanFieldParams, nu0_hz: f64, d_ms: f64, modes: &[Mode
     if mf.tau_rp_ms > 0.0 && nu0_hz >= THEORY_SR_MIN_RATE_FRACTION * 1000.0 / mf.tau_rp_ms {
         return Regime::SR;
     }
-    let Some(lead) = modes.iter().find(|m| m.growth_per_s > 0.0) else {
-        return Regime::AI;
-    };
-    let top = modes
+    let Some(top) = modes
         .iter()
         .filter(|m| m.growth_per_s > 0.0)
         .max_by(|a, b| a.growth_per_s.total_cmp(&b.growth_per_s))
-        .unwrap_or(lead);
+    else {
+        return Regime::AI;
+    };
     if top.frequency_hz < 1.0 {
         Regime::Unclassified
     } else if top.frequency_hz * d_ms * 1e-3 >= THEORY_SR_MIN_FREQ_TIMES_D {
