@@ -79,7 +79,7 @@ pub fn theory(sets: &[String]) -> anyhow::Result<()> {
             regime.label()
         );
         if modes.is_empty() {
-            println!("    (no eigenvalue computed: rate too low for the diffusion theory's modes)");
+            println!("    (no eigenvalue found by the root search)");
             continue;
         }
         println!("    {:>14} {:>16}", "growth (1/s)", "frequency (Hz)");

@@ -343,13 +343,18 @@ pub const THEORY_SR_MIN_RATE_FRACTION: f64 = 0.5;
 /// (ν0 ≥ [`THEORY_SR_MIN_RATE_FRACTION`]/τ_rp) or when the leading unstable mode is a k/D mode
 /// (f ≥ 0.6/D); AI when every mode is stable; otherwise SI-fast (f ≥ 80 Hz) or SI-slow.
 /// A leading unstable mode that does not oscillate (f < 1 Hz: the rate instability of a
-/// middle root) is `Unclassified`: such a state is no attractor.
+/// middle root) is `Unclassified`: such a state is no attractor; so is a point where the root
+/// search found no mode at all (no claim of stability without one).
 pub fn theory_regime(mf: &MeanFieldParams, nu0_hz: f64, d_ms: f64, modes: &[Mode]) -> Regime {
     if !(nu0_hz >= THEORY_QUIESCENT_MAX_HZ) {
         return Regime::Quiescent;
     }
     if mf.tau_rp_ms > 0.0 && nu0_hz >= THEORY_SR_MIN_RATE_FRACTION * 1000.0 / mf.tau_rp_ms {
         return Regime::SR;
+    }
+    if modes.is_empty() {
+        // The root search found nothing: no claim of stability.
+        return Regime::Unclassified;
     }
     let Some(top) = modes
         .iter()
@@ -503,6 +508,7 @@ mod tests {
         assert!(eigenvalues(&mf, f64::NAN, 1.5).is_empty());
         assert_eq!(theory_regime(&mf, 0.01, 1.5, &[]), Regime::Quiescent);
         assert_eq!(theory_regime(&mf, f64::NAN, 1.5, &[]), Regime::Quiescent);
+        assert_eq!(theory_regime(&mf, 30.0, 1.5, &[]), Regime::Unclassified);
         // Near-quiescent state of (5, 0.8): finite, no panic.
         let p = MODEL.with_assignments(&["g=5", "eta=0.8"]).unwrap();
         let mf = MeanFieldParams::from_brunel(&p);
