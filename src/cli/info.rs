@@ -1,7 +1,7 @@
 //! `brunel models`, `brunel params`, `brunel theory`.
 
 use crate::model::{self, brunel};
-use crate::theory::{stationary_states, MeanFieldParams};
+use crate::theory::{eigenvalues, stationary_states, theory_regime, MeanFieldParams};
 
 pub fn models() -> anyhow::Result<()> {
     for m in model::MODELS {
@@ -64,6 +64,28 @@ pub fn theory(sets: &[String]) -> anyhow::Result<()> {
             "{} stationary states: the network is multistable here.",
             states.len()
         );
+    }
+    // Linear stability of each stable stationary state (Brunel 2000 §5, Appendix A).
+    let d_ms = p.get("D_ms");
+    println!(
+        "linear stability (delay D = {d_ms} ms); leading eigenvalues, growth > 0 is unstable:"
+    );
+    for s in states.iter().filter(|s| s.stable) {
+        let modes = eigenvalues(&mf, s.rate_hz, d_ms);
+        let regime = theory_regime(&mf, s.rate_hz, d_ms, &modes);
+        println!(
+            "  state at {:.4} Hz: theory regime {}",
+            s.rate_hz,
+            regime.label()
+        );
+        if modes.is_empty() {
+            println!("    (no eigenvalue found by the root search)");
+            continue;
+        }
+        println!("    {:>14} {:>16}", "growth (1/s)", "frequency (Hz)");
+        for m in modes.iter().take(4) {
+            println!("    {:>14.2} {:>16.2}", m.growth_per_s, m.frequency_hz);
+        }
     }
     Ok(())
 }

@@ -221,7 +221,7 @@ pub struct StationaryState {
     /// Predicted CV of ISI of single neurons (ignores network oscillations).
     pub cv_isi: f64,
     /// Stable under the rate dynamics d(nu)/dt ∝ Phi(nu) − nu (Phi' < 1). Stability against
-    /// oscillations (AI vs SI) needs Brunel's linear analysis and is not claimed here.
+    /// oscillations (AI vs SI) is the linear analysis of [`super::stability`].
     pub stable: bool,
 }
 

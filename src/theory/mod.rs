@@ -1,0 +1,15 @@
+//! Diffusion mean-field theory of Brunel (2000) model A.
+//!
+//! - [`stationary`]: the threshold rate, the self-consistent stationary rates nu_0 (every root
+//!   where several exist), the input (mu_0, sigma_0) and the predicted CV of ISI.
+//! - [`stability`]: linear stability of a stationary state (Brunel & Hakim 1999; Brunel 2000
+//!   §5 and Appendix A): the eigenvalue condition, its leading roots and a theory label.
+//!
+//! Everything is re-exported here, so `crate::theory::stationary_states` and the like keep
+//! working.
+
+pub mod stability;
+pub mod stationary;
+
+pub use stability::*;
+pub use stationary::*;
