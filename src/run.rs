@@ -28,6 +28,8 @@ pub struct Prediction {
     pub states: Vec<StationaryState>,
     /// The stable state nearest the simulated rate.
     pub nearest: Option<StationaryState>,
+    /// The linear stability of that state: its modes and Brunel's label.
+    pub stability: Option<theory::Stability>,
 }
 
 /// Wall-clock cost of a run, in seconds.
@@ -57,7 +59,12 @@ pub fn predict(model: &Model, params: &ParamSet, observed_hz: Option<f64>) -> Op
     let mf: MeanFieldParams = (model.mean_field?)(params);
     let states = theory::stationary_states(&mf);
     let nearest = theory::nearest_stable(&states, observed_hz);
-    Some(Prediction { states, nearest })
+    let stability = nearest.map(|s| theory::analyse(&mf, s.rate_hz));
+    Some(Prediction {
+        states,
+        nearest,
+        stability,
+    })
 }
 
 /// Runs `model` at `params` with `seed`.

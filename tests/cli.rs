@@ -252,3 +252,61 @@ fn plot_redraws_a_simulate_folder_from_its_spike_file() {
     assert!(s["measures"].is_object());
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn theory_json_gives_brunels_table_1_and_a_label_everywhere() {
+    let d = scratch("theoryjson");
+    let json = |sets: &[&str]| -> serde_json::Value {
+        let mut args = vec!["theory", "--json"];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        let out = brunel(&args, &d);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Brunel (2000) Table 1, point B: unstable at ≈ 190 Hz (tolerance 2 Hz).
+    let b = json(&["g=6", "eta=4"]);
+    assert_eq!(b["regime"], "SI-fast");
+    assert!((b["rates_hz"][0].as_f64().unwrap() - 55.8).abs() < 0.1);
+    let lead = &b["eigenvalues"][0];
+    assert!(lead["growth_per_s"].as_f64().unwrap() > 0.0);
+    assert!(
+        (lead["frequency_hz"].as_f64().unwrap() - 190.0).abs() < 2.0,
+        "{lead}"
+    );
+    // Point C is stable; no drive at all is quiescent (and answers at once).
+    assert_eq!(json(&["g=5", "eta=2"])["regime"], "AI");
+    assert_eq!(json(&["eta=0"])["regime"], "quiescent");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn sweep_rows_carry_the_theory_label_and_leading_mode() {
+    let d = scratch("theoryrows");
+    std::fs::write(
+        d.join("p.toml"),
+        "name = \"p\"\nmodel = \"brunel\"\nseed = 1\nduration_ms = 300\nwarmup_ms = 100\n[fixed]\nN_E = 2500\nN_I = 625\nepsilon = 0.4\nv_sample_n = 0\n[[point]]\ng = 6\neta = 4\n[[point]]\ng = 5\neta = 2\n",
+    )
+    .unwrap();
+    let out = brunel(&["sweep", "p.toml", "--out", "p", "--no-plots"], &d);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = rows(&d.join("p"));
+    use brunel::sweep::row::Value;
+    let s = |r: &brunel::sweep::row::Row, c: &str| match r.get(c) {
+        Some(Value::Str(x)) => x.clone(),
+        other => panic!("{c}: {other:?}"),
+    };
+    let f = |r: &brunel::sweep::row::Row, c: &str| match r.get(c) {
+        Some(Value::F64(x)) => *x,
+        other => panic!("{c}: {other:?}"),
+    };
+    // C_E = 1000 and J as at full scale: the theory is Brunel's.
+    assert_eq!(s(&rows[0], "theory_regime"), "SI-fast");
+    assert!((f(&rows[0], "theory_osc_hz") - 190.0).abs() < 2.0);
+    assert!(f(&rows[0], "theory_growth_per_s") > 0.0);
+    assert_eq!(s(&rows[1], "theory_regime"), "AI");
+    assert!(f(&rows[1], "theory_growth_per_s") < 0.0);
+    assert_eq!(s(&rows[1], "theory_note"), "");
+    std::fs::remove_dir_all(&d).unwrap();
+}

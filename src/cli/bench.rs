@@ -55,8 +55,12 @@ fn sweep_bench(threads: &[usize], duration_ms: Option<f64>) -> anyhow::Result<()
         "threads", "runs", "wall (s)", "runs/s", "efficiency"
     );
     for &n in threads {
-        anyhow::ensure!((1..=1024).contains(&n), "--sweep {n}: expected thread counts from 1 to 1024");
-        let dir = std::env::temp_dir().join(format!("brunel-bench-sweep-{}-{n}", std::process::id()));
+        anyhow::ensure!(
+            (1..=1024).contains(&n),
+            "--sweep {n}: expected thread counts from 1 to 1024"
+        );
+        let dir =
+            std::env::temp_dir().join(format!("brunel-bench-sweep-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let opts = SweepOptions {
             out: dir.clone(),
@@ -67,9 +71,15 @@ fn sweep_bench(threads: &[usize], duration_ms: Option<f64>) -> anyhow::Result<()
             write_retry_pause: std::time::Duration::ZERO,
         };
         let t0 = Instant::now();
-        let report = run_sweep(&def, &opts, &std::sync::atomic::AtomicBool::new(false), &mut Quiet)?;
+        let report = run_sweep(
+            &def,
+            &opts,
+            &std::sync::atomic::AtomicBool::new(false),
+            &mut Quiet,
+        )?;
         let wall = t0.elapsed().as_secs_f64();
-        let rows = crate::sweep::merge::gather(&def, &crate::store::layout::Layout::new(&dir))?.rows;
+        let rows =
+            crate::sweep::merge::gather(&def, &crate::store::layout::Layout::new(&dir))?.rows;
         let _ = std::fs::remove_dir_all(&dir);
         println!(
             "{:>7} {:>6} {:>9.2} {:>7.2} {:>9.0} %  {}",

@@ -29,11 +29,15 @@ pub fn params(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn theory(sets: &[String]) -> anyhow::Result<()> {
+pub fn theory(sets: &[String], json: bool) -> anyhow::Result<()> {
     let m = &brunel::MODEL;
     let p = m.with_assignments(sets)?;
-    m.spec(&p)?;
+    m.spec(&p)?.validate()?;
     let mf = MeanFieldParams::from_brunel(&p);
+    if json {
+        println!("{}", theory_json(&mf));
+        return Ok(());
+    }
     println!(
         "model brunel: g = {}, eta = {}, C_E = {}, C_I = {}, J = {} mV, V_r = {} mV",
         mf.g,
@@ -88,4 +92,37 @@ pub fn theory(sets: &[String]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The mean field and linear stability as one JSON object (see `brunel theory --help`).
+fn theory_json(mf: &MeanFieldParams) -> serde_json::Value {
+    let states = stationary_states(mf);
+    let analysed: Vec<serde_json::Value> = states
+        .iter()
+        .map(|s| {
+            let st = s.stable.then(|| crate::theory::analyse(mf, s.rate_hz));
+            serde_json::json!({
+                "rate_hz": s.rate_hz,
+                "mu_mv": s.mu_mv,
+                "sigma_mv": s.sigma_mv,
+                "cv_isi": s.cv_isi,
+                "stable_rate_dynamics": s.stable,
+                "eigenvalues": st.as_ref().map(|a| a.modes.clone()),
+                "regime": st.as_ref().map(|a| a.regime.label()),
+                "note": st.as_ref().map(|a| a.note.clone()),
+            })
+        })
+        .collect();
+    let principal =
+        crate::theory::nearest_stable(&states, None).map(|s| crate::theory::analyse(mf, s.rate_hz));
+    serde_json::json!({
+        "model": "brunel",
+        "inputs": mf,
+        "nu_thr_hz": mf.nu_thr_hz(),
+        "rates_hz": states.iter().map(|s| s.rate_hz).collect::<Vec<_>>(),
+        "states": analysed,
+        "rate_hz": principal.as_ref().map(|a| a.rate_hz),
+        "eigenvalues": principal.as_ref().map(|a| a.modes.clone()).unwrap_or_default(),
+        "regime": principal.as_ref().map(|a| a.regime.label()),
+    })
 }

@@ -55,6 +55,11 @@ pub enum Command {
         /// Override a parameter of model brunel, `name=value`.
         #[arg(long = "set", short = 's', value_name = "NAME=VALUE")]
         sets: Vec<String>,
+        /// Print one JSON object instead of tables: `rates_hz` (every stationary rate),
+        /// `states` (each with its stability), and for the lowest stable state `eigenvalues`
+        /// (a list of {growth_per_s, frequency_hz}, fastest-growing first) and `regime`.
+        #[arg(long)]
+        json: bool,
     },
     /// Run a sweep definition: every point × replicate in parallel, results to Parquet,
     /// heatmaps and a regime map. Resumes an existing results folder of the same definition.
@@ -108,7 +113,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(a) => simulate::run(a),
         Command::Models => info::models(),
         Command::Params { model } => info::params(&model),
-        Command::Theory { sets } => info::theory(&sets),
+        Command::Theory { sets, json } => info::theory(&sets, json),
         Command::Sweep(a) => sweep::sweep(a),
         Command::Merge {
             dir,

@@ -177,6 +177,7 @@ pub fn mean_field(p: &ParamSet) -> MeanFieldInputs {
         theta_mv: p.get("theta"),
         v_r_mv: p.get("V_r"),
         tau_rp_ms: p.get("tau_rp_ms"),
+        d_ms: p.get("D_ms"),
     }
 }
 

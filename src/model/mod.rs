@@ -49,6 +49,8 @@ pub struct MeanFieldInputs {
     pub theta_mv: f64,
     pub v_r_mv: f64,
     pub tau_rp_ms: f64,
+    /// Transmission delay (ms): it sets the oscillation frequencies of the linear stability.
+    pub d_ms: f64,
 }
 
 impl Model {

@@ -98,6 +98,8 @@ pub fn column_label(col: &str) -> String {
         "spectrum_peak_share" => "share of power in the peak".into(),
         "theory_rate_hz" => "mean-field rate (Hz)".into(),
         "theory_cv_isi" => "mean-field CV of ISI".into(),
+        "theory_growth_per_s" => "growth rate of the leading mode (1/s)".into(),
+        "theory_osc_hz" => "frequency of the leading mode (Hz)".into(),
         c if c.starts_with("rate_") && c.ends_with("_hz") => {
             format!("{} rate (Hz)", c[5..c.len() - 3].to_uppercase())
         }

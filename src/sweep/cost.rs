@@ -79,9 +79,15 @@ fn spec_drive_synapses(spec: &crate::model::NetworkSpec) -> f64 {
 /// The highest rate where Φ(ν) − ν crosses from + to − on a coarse log grid (60 points from
 /// 1 mHz to the refractory limit): a rough stable stationary rate, enough to rank costs.
 fn highest_stable_rate_hz(mf: &crate::theory::MeanFieldParams) -> f64 {
-    let nu_max = if mf.tau_rp_ms > 0.0 { 1000.0 / mf.tau_rp_ms } else { 5000.0 };
+    let nu_max = if mf.tau_rp_ms > 0.0 {
+        1000.0 / mf.tau_rp_ms
+    } else {
+        5000.0
+    };
     let (lo, hi) = (1e-3f64.ln(), (0.999 * nu_max).ln());
-    let grid: Vec<f64> = (0..60).map(|k| (lo + (hi - lo) * k as f64 / 59.0).exp()).collect();
+    let grid: Vec<f64> = (0..60)
+        .map(|k| (lo + (hi - lo) * k as f64 / 59.0).exp())
+        .collect();
     let f: Vec<f64> = grid.iter().map(|&nu| mf.transfer_hz(nu) - nu).collect();
     (0..grid.len() - 1)
         .rev()
@@ -101,7 +107,10 @@ mod tests {
         // Points: (3, 0.5) (3, 2) (5, 0.5) (5, 2) (6, 0.5) (6, 2).
         let sr = cost[1];
         assert!(cost.iter().all(|&c| c <= sr), "{cost:?}");
-        assert!(cost[3] > cost[2], "AI (5, 2) costs more than quiescent (5, 0.5): {cost:?}");
+        assert!(
+            cost[3] > cost[2],
+            "AI (5, 2) costs more than quiescent (5, 0.5): {cost:?}"
+        );
         // The full network at (3, 2) simulates 1 s in ~5 s on this machine, (5, 2) in ~1 s.
         assert!(sr / cost[3] > 2.0, "{cost:?}");
     }

@@ -789,7 +789,16 @@ impl SweepDef {
     /// Every heatmap column must be a numeric column of this sweep's rows.
     fn check_plot_columns(&self, text: &str, source: &str) -> Result<(), DefinitionError> {
         let columns = super::row::column_names(self);
-        let numeric = |c: &str| !["regime", "theory_rates_hz", "error"].contains(&c);
+        let numeric = |c: &str| {
+            ![
+                "regime",
+                "theory_rates_hz",
+                "error",
+                "theory_regime",
+                "theory_note",
+            ]
+            .contains(&c)
+        };
         for col in &self.plots.heatmaps {
             if !columns.iter().any(|c| c == col) || !numeric(col) {
                 let line = text

@@ -57,13 +57,14 @@ impl Row {
         }
     }
 
-    /// The row with timing columns (`*_s`) removed: what must be identical between runs.
+    /// The row without its timing columns ([`TIMING_COLUMNS`]): what must be identical
+    /// between runs of the same seed.
     pub fn without_timings(&self) -> Row {
         Row {
             cells: self
                 .cells
                 .iter()
-                .filter(|(n, _)| !n.ends_with("_s"))
+                .filter(|(n, _)| !TIMING_COLUMNS.contains(&n.as_str()))
                 .cloned()
                 .collect(),
         }
@@ -79,6 +80,9 @@ impl Row {
                 .all(|((a, x), (b, y))| a == b && x.same_bits(y))
     }
 }
+
+/// Columns that hold wall-clock times (s): they differ between runs of the same seed.
+pub const TIMING_COLUMNS: [&str; 3] = ["build_s", "simulate_s", "wall_s"];
 
 /// The `regime` of a run that failed; its `error` column holds the reason.
 pub const FAILED: &str = "failed";
@@ -219,6 +223,25 @@ fn push_theory(cells: &mut Vec<(String, Value)>, prediction: Option<&Prediction>
     cells.push(("theory_cv_isi".into(), Value::F64(cv)));
     cells.push(("theory_n_states".into(), Value::U32(n)));
     cells.push(("theory_rates_hz".into(), Value::Str(all)));
+    // Linear stability of that state (Brunel 2000 §5): its label and leading mode.
+    let st = prediction.and_then(|p| p.stability.as_ref());
+    let lead = st.and_then(|s| s.leading());
+    cells.push((
+        "theory_regime".into(),
+        Value::Str(st.map(|s| s.regime.label().to_string()).unwrap_or_default()),
+    ));
+    cells.push((
+        "theory_growth_per_s".into(),
+        Value::F64(lead.map_or(f64::NAN, |m| m.growth_per_s)),
+    ));
+    cells.push((
+        "theory_osc_hz".into(),
+        Value::F64(lead.map_or(f64::NAN, |m| m.frequency_hz)),
+    ));
+    cells.push((
+        "theory_note".into(),
+        Value::Str(st.map(|s| s.note.clone()).unwrap_or_default()),
+    ));
 }
 
 /// Checks that a row read from disk has exactly the columns of `def`'s rows, with their

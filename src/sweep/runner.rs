@@ -317,10 +317,7 @@ impl PartWriter<'_> {
                 .data()
                 .join(format!("part-{}-{:05}.parquet", self.shard.tag(), self.seq));
         let md = vec![
-            (
-                META_KEY.to_string(),
-                provenance(self, self.pending.len()),
-            ),
+            (META_KEY.to_string(), provenance(self, self.pending.len())),
             (HASH_KEY.to_string(), self.def.hash.clone()),
         ];
         write_part(

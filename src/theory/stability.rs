@@ -374,6 +374,49 @@ pub fn theory_regime(mf: &MeanFieldParams, nu0_hz: f64, d_ms: f64, modes: &[Mode
     }
 }
 
+/// The linear stability of one stationary state: its modes (fastest-growing first), the
+/// leading one, Brunel's label, and why the search gave nothing when it did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stability {
+    pub rate_hz: f64,
+    pub modes: Vec<Mode>,
+    pub regime: Regime,
+    /// Empty, or why no mode was found (the row then carries NaN growth and frequency).
+    pub note: String,
+}
+
+impl Stability {
+    /// The fastest-growing mode, if any was found.
+    pub fn leading(&self) -> Option<Mode> {
+        self.modes
+            .iter()
+            .copied()
+            .max_by(|a, b| a.growth_per_s.total_cmp(&b.growth_per_s))
+    }
+}
+
+/// [`eigenvalues`] and [`theory_regime`] of the state at `nu0_hz`, with the delay of `mf`.
+pub fn analyse(mf: &MeanFieldParams, nu0_hz: f64) -> Stability {
+    // A quiescent state's label needs no modes (and its perturbations carry no rate).
+    let modes = if nu0_hz >= THEORY_QUIESCENT_MAX_HZ {
+        eigenvalues(mf, nu0_hz, mf.d_ms)
+    } else {
+        vec![]
+    };
+    let regime = theory_regime(mf, nu0_hz, mf.d_ms, &modes);
+    let note = if modes.is_empty() && nu0_hz >= THEORY_QUIESCENT_MAX_HZ {
+        "the root search found no eigenvalue".to_string()
+    } else {
+        String::new()
+    };
+    Stability {
+        rate_hz: nu0_hz,
+        modes,
+        regime,
+        note,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

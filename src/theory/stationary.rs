@@ -202,6 +202,11 @@ impl MeanFieldParams {
         let tau = self.tau_m_ms * 1e-3;
         let y_th = (self.theta_mv - mu) / sigma;
         let y_r = (self.v_r_mv - mu) / sigma;
+        if y_th > 26.0 {
+            // Threshold > 26 σ above the mean: `siegert_hz` gives rate 0 here, and the
+            // integrand grows like e^{y_th²}; the CV of a silent neuron is undefined.
+            return f64::NAN;
+        }
         let outer = cv_outer_integral(y_r, y_th);
         let cv2 = 2.0 * PI * (nu_hz * tau).powi(2) * outer;
         if cv2.is_finite() {
@@ -264,8 +269,8 @@ pub fn stationary_states(p: &MeanFieldParams) -> Vec<StationaryState> {
                 mu_mv: mu,
                 sigma_mv: sigma,
                 cv_isi: p.cv_isi(nu, mu, sigma),
-                // F goes from + to − through a stable root.
-                stable: fa > 0.0,
+                // F goes from + to − through a stable root (or from 0 at ν = 0 down to −).
+                stable: fa > 0.0 || (fa == 0.0 && fb < 0.0),
             });
         }
     }
