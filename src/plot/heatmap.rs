@@ -436,6 +436,9 @@ pub struct RegimeMap<'a> {
     pub y_name: &'a str,
     /// Mean-field rate on the same grid, drawn as contours when given.
     pub theory: Option<&'a Grid>,
+    /// The theory's label per cell (linear stability); cells whose simulated label differs
+    /// are crossed out, so the map doubles as the agreement figure.
+    pub theory_regimes: Option<Vec<Vec<Option<Regime>>>>,
 }
 
 /// Draws the regime map: one colour per regime, a legend, the balance line g = 4 (where g is
@@ -459,7 +462,8 @@ pub fn regime_map(map: &RegimeMap, path: &Path, title: &str) -> Result<(), PlotE
         draw_rate_contours(&mut chart, path, th)?;
     }
     draw_balance_line(&mut chart, path, map)?;
-    draw_regime_legend(&legend, path, map.theory.is_some())?;
+    let crossed = draw_disagreement(&mut chart, path, map)?;
+    draw_regime_legend(&legend, path, map.theory.is_some(), crossed)?;
     plot_try!(path, root.present());
     Ok(())
 }
@@ -526,7 +530,41 @@ fn draw_balance_line(
 }
 
 /// The legend: a swatch per regime, the balance line, and the contours when drawn.
-fn draw_regime_legend(legend: &Area<'_>, path: &Path, with_theory: bool) -> Result<(), PlotError> {
+/// Crosses out the cells whose simulated regime differs from the theory's; returns whether
+/// any was.
+fn draw_disagreement(
+    chart: &mut CellChart<'_, '_>,
+    path: &Path,
+    map: &RegimeMap,
+) -> Result<bool, PlotError> {
+    let Some(theory) = &map.theory_regimes else {
+        return Ok(false);
+    };
+    let mut cells = Vec::new();
+    for (iy, (srow, trow)) in map.regimes.iter().zip(theory).enumerate() {
+        for (ix, (s, t)) in srow.iter().zip(trow).enumerate() {
+            if matches!((s, t), (Some(s), Some(t)) if s != t) {
+                cells.push((ix as f64, iy as f64));
+            }
+        }
+    }
+    let d = 0.3;
+    let strokes = cells.iter().flat_map(|&(x, y)| {
+        [
+            PathElement::new(vec![(x - d, y - d), (x + d, y + d)], BLACK.stroke_width(2)),
+            PathElement::new(vec![(x - d, y + d), (x + d, y - d)], BLACK.stroke_width(2)),
+        ]
+    });
+    plot_try!(path, chart.draw_series(strokes));
+    Ok(!cells.is_empty())
+}
+
+fn draw_regime_legend(
+    legend: &Area<'_>,
+    path: &Path,
+    with_theory: bool,
+    crossed: bool,
+) -> Result<(), PlotError> {
     let style = (FONT_FAMILY, 17).into_font();
     for (k, r) in Regime::ALL.iter().enumerate() {
         let y = 60 + 34 * k as i32;
@@ -550,6 +588,7 @@ fn draw_regime_legend(legend: &Area<'_>, path: &Path, with_theory: bool) -> Resu
     if with_theory {
         lines.push(("mean-field rate", BLACK.mix(0.55).stroke_width(1)));
     }
+    let n_lines = lines.len() as i32;
     for (k, (label, stroke)) in lines.into_iter().enumerate() {
         let y = 60 + 34 * Regime::ALL.len() as i32 + 10 + 34 * k as i32;
         plot_try!(
@@ -559,6 +598,23 @@ fn draw_regime_legend(legend: &Area<'_>, path: &Path, with_theory: bool) -> Resu
         plot_try!(
             path,
             legend.draw(&Text::new(label.to_string(), (42, y + 2), style.clone()))
+        );
+    }
+    if crossed {
+        let y = 60 + 34 * Regime::ALL.len() as i32 + 10 + 34 * n_lines;
+        for (a, b) in [((12, y + 2), (32, y + 20)), ((12, y + 20), (32, y + 2))] {
+            plot_try!(
+                path,
+                legend.draw(&PathElement::new(vec![a, b], BLACK.stroke_width(2)))
+            );
+        }
+        plot_try!(
+            path,
+            legend.draw(&Text::new(
+                "theory differs".to_string(),
+                (42, y + 2),
+                style.clone()
+            ))
         );
     }
     Ok(())

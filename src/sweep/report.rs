@@ -22,6 +22,52 @@ fn f64_of(row: &Row, col: &str) -> Option<f64> {
 
 /// The regime of each cell of the first two axes: the most frequent label over replicates.
 pub fn regime_grid(def: &SweepDef, rows: &[Row]) -> Vec<Vec<Option<Regime>>> {
+    label_grid(def, rows, "regime")
+}
+
+/// The theory's label of each cell (`theory_regime`, the most frequent over replicates).
+pub fn theory_grid(def: &SweepDef, rows: &[Row]) -> Vec<Vec<Option<Regime>>> {
+    label_grid(def, rows, "theory_regime")
+}
+
+/// Simulated vs theory label over the cells where both exist: (simulated, theory) → cells.
+pub fn agreement(def: &SweepDef, rows: &[Row]) -> BTreeMap<(Regime, Regime), usize> {
+    let (sim, th) = (regime_grid(def, rows), theory_grid(def, rows));
+    let mut out = BTreeMap::new();
+    for (srow, trow) in sim.iter().zip(&th) {
+        for (s, t) in srow.iter().zip(trow) {
+            if let (Some(s), Some(t)) = (s, t) {
+                *out.entry((*s, *t)).or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
+/// One line: how many cells agree, and the counts of each disagreeing pair.
+pub fn agreement_line(def: &SweepDef, rows: &[Row]) -> Option<String> {
+    let a = agreement(def, rows);
+    let total: usize = a.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let same: usize = a.iter().filter(|((s, t), _)| s == t).map(|(_, n)| n).sum();
+    let mut differ: Vec<_> = a.iter().filter(|((s, t), _)| s != t).collect();
+    differ.sort_by(|x, y| y.1.cmp(x.1));
+    let list = differ
+        .iter()
+        .map(|((s, t), n)| format!("{s} where theory says {t}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "simulation vs linear-stability theory: {same} of {total} cells agree ({:.0} %){}{list}",
+        100.0 * same as f64 / total as f64,
+        if list.is_empty() { "" } else { "; " }
+    ))
+}
+
+/// The most frequent label of column `col` in each cell of the first two axes.
+fn label_grid(def: &SweepDef, rows: &[Row], col: &str) -> Vec<Vec<Option<Regime>>> {
     let (xs, ys) = (
         &def.axes[0].values,
         def.axes
@@ -39,7 +85,7 @@ pub fn regime_grid(def: &SweepDef, rows: &[Row]) -> Vec<Vec<Option<Regime>>> {
             .get(1)
             .and_then(|a| f64_of(r, &a.param))
             .unwrap_or(0.0);
-        let regime = match r.get("regime") {
+        let regime = match r.get(col) {
             Some(Value::Str(s)) => Regime::from_label(s),
             _ => None,
         };
@@ -139,6 +185,10 @@ pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
                 ));
             }
         }
+    }
+    if let Some(line) = agreement_line(def, rows) {
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }
@@ -275,6 +325,8 @@ impl Drawing<'_> {
             x_name: &xa.param,
             y_name: &ya.param,
             theory: theory.as_ref(),
+            theory_regimes: Some(theory_grid(self.def, self.rows))
+                .filter(|g| g.iter().flatten().any(|c| c.is_some())),
         };
         let path = self.dir.join("regime_map.png");
         let title = format!("{}: regimes ({} runs)", self.def.name, self.rows.len());
