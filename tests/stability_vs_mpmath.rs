@@ -8,25 +8,15 @@
 //! y = −12 is damped by e^{−100} or more, so 1e-8 leaves a wide margin while catching any error
 //! of transcription (a wrong sign or factor shows up at O(1)).
 
+mod common;
+
 use brunel::theory::psi;
 use num_complex::Complex64;
 use std::process::Command;
 
 #[test]
 fn psi_matches_mpmath_parabolic_cylinder_functions() {
-    let setup = Command::new("bash")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/setup-venv.sh"
-        ))
-        .output()
-        .unwrap();
-    assert!(
-        setup.status.success(),
-        "venv setup failed: {}",
-        String::from_utf8_lossy(&setup.stderr)
-    );
-    let py = String::from_utf8(setup.stdout).unwrap().trim().to_string();
+    let py = common::check_venv_python();
     let out = Command::new(&py)
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -50,19 +50,7 @@ fn thread_count_does_not_change_any_measure_and_python_reads_the_results() {
     assert!(d.join("t1/plots/regime_map.png").exists());
 
     // The notebook's view: polars, pyarrow, pandas and DuckDB read the folder as one dataset.
-    let setup = Command::new("bash")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/python/setup-venv.sh"
-        ))
-        .output()
-        .unwrap();
-    assert!(
-        setup.status.success(),
-        "venv setup failed: {}",
-        stderr(&setup)
-    );
-    let py = String::from_utf8(setup.stdout).unwrap().trim().to_string();
+    let py = check_venv_python();
     let check = Command::new(&py)
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),

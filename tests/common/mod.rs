@@ -55,3 +55,24 @@ pub fn rows(dir: &Path) -> Vec<brunel::sweep::row::Row> {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The python of the test venv (created once by `tests/python/setup-venv.sh`: polars,
+/// pyarrow, pandas, DuckDB, matplotlib, mpmath).
+pub fn check_venv_python() -> String {
+    let setup = Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/python/setup-venv.sh"
+        ))
+        .output()
+        .expect("bash runs");
+    assert!(
+        setup.status.success(),
+        "venv setup failed: {}",
+        stderr(&setup)
+    );
+    String::from_utf8(setup.stdout)
+        .expect("a path")
+        .trim()
+        .to_string()
+}
