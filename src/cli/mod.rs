@@ -50,7 +50,9 @@ pub enum Command {
         /// Model name.
         model: String,
     },
-    /// Print the mean-field predictions of model brunel without simulating.
+    /// Print the mean-field predictions of model brunel without simulating: every stationary
+    /// rate, and for each stable one its linear stability (leading eigenvalues: growth rate in
+    /// 1/s, oscillation frequency in Hz) and the theory's regime (Brunel 2000, §4–5).
     Theory {
         /// Override a parameter of model brunel, `name=value`.
         #[arg(long = "set", short = 's', value_name = "NAME=VALUE")]
