@@ -41,6 +41,13 @@ fn run_env(args: &[&str], cwd: &Path, env: &[(&str, &str)], limit_s: u64) -> Out
     finish(spawn(args, cwd, env), limit_s, &args.join(" "))
 }
 
+/// [`run_env`] that must succeed.
+fn run_ok(args: &[&str], cwd: &Path, env: &[(&str, &str)], limit_s: u64) -> Output {
+    let o = run_env(args, cwd, env, limit_s);
+    assert!(o.status.success(), "{}: {}", args.join(" "), stderr(&o));
+    o
+}
+
 fn part_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(dir.join("data"))
         .unwrap()
@@ -69,21 +76,17 @@ fn columns_that_are_nan_everywhere_are_drawn_without_hanging() {
     .unwrap();
     std::fs::write(d.join("y.toml"), tutorial_sweep("y", "")).unwrap();
     for (def, out) in [("x.toml", "out-x"), ("y.toml", "out-y")] {
-        let o = run_env(&["sweep", def, "--out", out], &d, &[], 120);
-        assert!(o.status.success(), "{}", stderr(&o));
+        run_ok(&["sweep", def, "--out", out], &d, &[], 120);
         assert!(d.join(out).join("plots/curve_chi.png").exists());
-        let o = run_env(&["plot", out], &d, &[], 60);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let o = run_env(&["merge", out], &d, &[], 60);
-        assert!(o.status.success(), "{}", stderr(&o));
+        run_ok(&["plot", out], &d, &[], 60);
+        run_ok(&["merge", out], &d, &[], 60);
     }
     // A Brunel grid without voltage samples: χ is NaN on a heatmap.
     let mut def =
         small_sweep("z", 2, 2, 1, 300.0, 400).replace("v_sample_n = 50", "v_sample_n = 0");
     def.push_str("[plots]\nheatmaps = [\"chi\", \"rate_hz\"]\n");
     std::fs::write(d.join("z.toml"), def).unwrap();
-    let o = run_env(&["sweep", "z.toml", "--out", "out-z"], &d, &[], 120);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&["sweep", "z.toml", "--out", "out-z"], &d, &[], 120);
     assert!(d.join("out-z/plots/heatmap_chi.png").exists());
     std::fs::remove_dir_all(&d).unwrap();
 }
@@ -92,13 +95,12 @@ fn columns_that_are_nan_everywhere_are_drawn_without_hanging() {
 fn a_stop_while_drawing_ends_between_figures() {
     let d = scratch("drawstop");
     std::fs::write(d.join("x.toml"), tutorial_sweep("x", "")).unwrap();
-    let o = run_env(
+    run_ok(
         &["sweep", "x.toml", "--out", "out", "--no-plots"],
         &d,
         &[],
         120,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let dir = d.join("out");
     let def = brunel::sweep::merge::folder_definition(&dir).unwrap();
     let layout = brunel::store::layout::Layout::new(&dir);
@@ -121,13 +123,12 @@ fn a_stop_while_drawing_ends_between_figures() {
 fn a_failed_or_panicking_run_is_recorded_and_costs_no_other_run() {
     let d = scratch("failrun");
     std::fs::write(d.join("s.toml"), small_sweep("f", 2, 3, 2, 300.0, 400)).unwrap();
-    let o = run_env(
+    run_ok(
         &["sweep", "s.toml", "--out", "ref", "--no-plots"],
         &d,
         &[],
         120,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     // Point 1 fails with an error, point 4 panics; the other 4 points × 2 replicates finish.
     let o = run_env(
         &["sweep", "s.toml", "--out", "a", "--no-plots"],
@@ -183,8 +184,7 @@ fn a_failed_or_panicking_run_is_recorded_and_costs_no_other_run() {
         "{}",
         stderr(&o)
     );
-    let o = run_env(&["merge", "a", "--no-plots"], &d, &[], 60);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&["merge", "a", "--no-plots"], &d, &[], 60);
     std::fs::remove_dir_all(&d).unwrap();
 }
 
@@ -231,13 +231,12 @@ fn a_full_disk_stops_cleanly_says_so_and_the_sweep_resumes_to_the_same_rows() {
     let def = small_sweep("full", 3, 4, 1, 400.0, 800)
         .replace("[[keep_spikes]]\ng = 4\neta = 1\n", "[[keep_spikes]]\n");
     std::fs::write(d.join("s.toml"), &def).unwrap();
-    let o = run_env(
+    run_ok(
         &["sweep", "s.toml", "--out", "ref", "--no-plots"],
         &d,
         &[],
         300,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let disk = SmallDisk::mount(&d.join("disk"), "160k");
     let out = disk.0.join("r");
     let out_s = out.to_str().unwrap();
@@ -288,13 +287,12 @@ fn a_full_disk_stops_cleanly_says_so_and_the_sweep_resumes_to_the_same_rows() {
     }
     // More space, the same command: complete and identical.
     disk.resize("64m");
-    let o = run_env(
+    run_ok(
         &["sweep", "s.toml", "--out", out_s, "--no-plots"],
         &d,
         &[],
         300,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let resumed = rows(&out);
     assert_eq!(resumed.len(), reference.len());
     assert!(resumed.iter().zip(&reference).all(|(a, b)| a.same_bits(b)));
@@ -306,7 +304,7 @@ fn a_full_disk_stops_cleanly_says_so_and_the_sweep_resumes_to_the_same_rows() {
 fn flipped_bits_are_caught_reported_by_merge_and_repaired_by_sweep() {
     let d = scratch("bitflip");
     std::fs::write(d.join("s.toml"), small_sweep("b", 2, 2, 2, 300.0, 400)).unwrap();
-    let o = run_env(
+    run_ok(
         &[
             "sweep",
             "s.toml",
@@ -322,7 +320,6 @@ fn flipped_bits_are_caught_reported_by_merge_and_repaired_by_sweep() {
         &[],
         120,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let reference = rows(&d.join("a"));
     let parts = part_files(&d.join("a"));
     let originals: Vec<Vec<u8>> = parts.iter().map(|p| std::fs::read(p).unwrap()).collect();
@@ -368,13 +365,12 @@ fn flipped_bits_are_caught_reported_by_merge_and_repaired_by_sweep() {
         let bit = caught[round];
         b[bit / 8] ^= 1 << (bit % 8);
         std::fs::write(&parts[0], &b).unwrap();
-        let o = run_env(
+        let o = run_ok(
             &["sweep", "s.toml", "--out", "a", "--no-plots"],
             &d,
             &[],
             120,
         );
-        assert!(o.status.success(), "{}", stderr(&o));
         assert!(stderr(&o).contains("quarantine"), "{}", stderr(&o));
         assert!(rows(&d.join("a"))
             .iter()
@@ -397,24 +393,21 @@ fn flipped_bits_are_caught_reported_by_merge_and_repaired_by_sweep() {
 fn a_byte_copy_of_a_part_file_with_nan_cells_is_not_a_conflict() {
     let d = scratch("nancopy");
     std::fs::write(d.join("t.toml"), tutorial_sweep("t", "")).unwrap();
-    let o = run_env(
+    run_ok(
         &["sweep", "t.toml", "--out", "a", "--no-plots"],
         &d,
         &[],
         120,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let p = &part_files(&d.join("a"))[0];
     std::fs::copy(p, d.join("a/data/part-copy.parquet")).unwrap();
-    let o = run_env(&["merge", "a", "--no-plots"], &d, &[], 60);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let o = run_env(
+    run_ok(&["merge", "a", "--no-plots"], &d, &[], 60);
+    run_ok(
         &["sweep", "t.toml", "--out", "a", "--no-plots"],
         &d,
         &[],
         60,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     std::fs::remove_dir_all(&d).unwrap();
 }
 
@@ -445,8 +438,7 @@ fn two_definitions_racing_for_a_new_folder_never_mix() {
         let text = std::fs::read_to_string(d.join(&out).join("definition.toml")).unwrap();
         assert_eq!(&text, if oa.status.success() { &a } else { &b });
         // The folder is consistent: merge works and a resume of the winner has nothing to do.
-        let o = run_env(&["merge", &out, "--no-plots"], &d, &[], 60);
-        assert!(o.status.success(), "{}", stderr(&o));
+        run_ok(&["merge", &out, "--no-plots"], &d, &[], 60);
     }
     std::fs::remove_dir_all(&d).unwrap();
 }
@@ -507,13 +499,12 @@ fn an_unsharded_run_and_a_shard_cannot_run_the_same_folder_at_once() {
 fn two_different_rows_for_one_run_are_a_merge_conflict() {
     let d = scratch("conflict");
     std::fs::write(d.join("s.toml"), small_sweep("c", 2, 1, 1, 300.0, 400)).unwrap();
-    let o = run_env(
+    run_ok(
         &["sweep", "s.toml", "--out", "a", "--no-plots"],
         &d,
         &[],
         120,
     );
-    assert!(o.status.success(), "{}", stderr(&o));
     let part = &part_files(&d.join("a"))[0];
     let (mut rows, md) = brunel::sweep::parts::read_part(part).unwrap();
     for (name, v) in rows[0].cells.iter_mut() {
