@@ -97,10 +97,15 @@ pub fn theory(sets: &[String], json: bool) -> anyhow::Result<()> {
 /// The mean field and linear stability as one JSON object (see `brunel theory --help`).
 fn theory_json(mf: &MeanFieldParams) -> serde_json::Value {
     let states = stationary_states(mf);
-    let analysed: Vec<serde_json::Value> = states
+    // Each stable state is analysed once; the lowest one is the headline.
+    let analysed: Vec<Option<crate::theory::Stability>> = states
         .iter()
-        .map(|s| {
-            let st = s.stable.then(|| crate::theory::analyse(mf, s.rate_hz));
+        .map(|s| s.stable.then(|| crate::theory::analyse(mf, s.rate_hz)))
+        .collect();
+    let listed: Vec<serde_json::Value> = states
+        .iter()
+        .zip(&analysed)
+        .map(|(s, st)| {
             serde_json::json!({
                 "rate_hz": s.rate_hz,
                 "mu_mv": s.mu_mv,
@@ -113,16 +118,15 @@ fn theory_json(mf: &MeanFieldParams) -> serde_json::Value {
             })
         })
         .collect();
-    let principal =
-        crate::theory::nearest_stable(&states, None).map(|s| crate::theory::analyse(mf, s.rate_hz));
+    let principal = analysed.iter().flatten().next();
     serde_json::json!({
         "model": "brunel",
         "inputs": mf,
         "nu_thr_hz": mf.nu_thr_hz(),
         "rates_hz": states.iter().map(|s| s.rate_hz).collect::<Vec<_>>(),
-        "states": analysed,
-        "rate_hz": principal.as_ref().map(|a| a.rate_hz),
-        "eigenvalues": principal.as_ref().map(|a| a.modes.clone()).unwrap_or_default(),
-        "regime": principal.as_ref().map(|a| a.regime.label()),
+        "states": listed,
+        "rate_hz": principal.map(|a| a.rate_hz),
+        "eigenvalues": principal.map(|a| a.modes.clone()).unwrap_or_default(),
+        "regime": principal.map(|a| a.regime.label()),
     })
 }

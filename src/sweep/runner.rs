@@ -371,13 +371,6 @@ pub struct Prepared<'a> {
     report: SweepReport,
 }
 
-impl Prepared<'_> {
-    /// Runs of this shard still to do.
-    pub fn todo(&self) -> usize {
-        self.todo.len()
-    }
-}
-
 /// Claims `opts.out` for `opts.shard` of `def`: creates the folder, checks or writes the
 /// definition, takes the shard lock, verifies the part files already there (damaged ones
 /// move to `quarantine/`) and lists the runs still to do.
@@ -437,6 +430,11 @@ pub fn run_sweep(
 }
 
 impl Prepared<'_> {
+    /// Runs of this shard still to do.
+    pub fn todo(&self) -> usize {
+        self.todo.len()
+    }
+
     /// Runs the remaining runs in parallel until done, stopped by `stop`, or halted by a
     /// write that keeps failing.
     pub fn run(
