@@ -301,22 +301,25 @@ impl NetworkSpec {
 
     /// Expected number of synapses of all projections.
     pub fn synapse_count(&self) -> f64 {
+        self.projections
+            .iter()
+            .map(|pr| self.projection_synapses(pr))
+            .sum()
+    }
+
+    /// Expected number of synapses of one projection.
+    pub fn projection_synapses(&self, pr: &ProjectionSpec) -> f64 {
         let size = |name: &str| {
             self.population_index(name)
                 .map_or(0.0, |i| self.populations[i].size as f64)
         };
-        self.projections
-            .iter()
-            .map(|pr| {
-                let (s, t) = (size(&pr.source), size(&pr.target));
-                match pr.connector {
-                    Connector::OneToOne => t,
-                    Connector::AllToAll { .. } => s * t,
-                    Connector::FixedProbability { p, .. } => p * s * t,
-                    Connector::FixedInDegree { k, .. } => k as f64 * t,
-                }
-            })
-            .sum()
+        let (s, t) = (size(&pr.source), size(&pr.target));
+        match pr.connector {
+            Connector::OneToOne => t,
+            Connector::AllToAll { .. } => s * t,
+            Connector::FixedProbability { p, .. } => p * s * t,
+            Connector::FixedInDegree { k, .. } => k as f64 * t,
+        }
     }
 
     /// Peak memory of building and running the network, in bytes, excluding the spike record

@@ -39,41 +39,19 @@ fn point_cost_s(def: &SweepDef, p: usize) -> f64 {
         .mean_field
         .map(|f| highest_stable_rate_hz(&f(&params)))
         .unwrap_or(10.0);
-    // Recurrent synapses per LIF neuron (the drive's one-to-one "synapses" are counted in the
-    // neuron updates).
-    let synapses = spec.synapse_count() - spec_drive_synapses(&spec);
-    let events = rate_hz * spec.duration_ms * 1e-3 * synapses;
-    steps * lif / NEURON_STEPS_PER_S + events / EVENTS_PER_S
-}
-
-fn spec_drive_synapses(spec: &crate::model::NetworkSpec) -> f64 {
-    spec.projections
+    // Recurrent synapses (those of Poisson sources are counted in the neuron updates: the
+    // drive is drawn per neuron).
+    let synapses: f64 = spec
+        .projections
         .iter()
         .filter(|pr| {
             spec.population_index(&pr.source)
-                .is_some_and(|i| matches!(spec.populations[i].kind, PopulationKind::Poisson { .. }))
+                .is_some_and(|i| matches!(spec.populations[i].kind, PopulationKind::Lif(_)))
         })
-        .map(|pr| {
-            let t = spec
-                .population_index(&pr.target)
-                .map_or(0.0, |i| spec.populations[i].size as f64);
-            match pr.connector {
-                crate::model::Connector::OneToOne => t,
-                crate::model::Connector::AllToAll { .. } => {
-                    spec.population_index(&pr.source)
-                        .map_or(0.0, |i| spec.populations[i].size as f64)
-                        * t
-                }
-                crate::model::Connector::FixedProbability { p, .. } => {
-                    spec.population_index(&pr.source)
-                        .map_or(0.0, |i| spec.populations[i].size as f64)
-                        * t
-                        * p
-                }
-                crate::model::Connector::FixedInDegree { k, .. } => k as f64 * t,
-            }
-        })
-        .sum()
+        .map(|pr| spec.projection_synapses(pr))
+        .sum();
+    let events = rate_hz * spec.duration_ms * 1e-3 * synapses;
+    steps * lif / NEURON_STEPS_PER_S + events / EVENTS_PER_S
 }
 
 /// The highest rate where Φ(ν) − ν crosses from + to − on a coarse log grid (60 points from
