@@ -19,7 +19,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1000.0, allow_negative_numbers = true)]
     pub duration_ms: f64,
     /// Time a full-scale slice of the g × eta plane (SR, AI, SI fast and slow, quiescent
-    /// points, 2 replicates) as a sweep at each of these thread counts, e.g. 1,2,4.
+    /// points, 2 replicates, --duration-ms each) as a sweep at each of these thread counts,
+    /// e.g. 1,2,4.
     #[arg(long, value_name = "THREADS", value_delimiter = ',')]
     pub sweep: Option<Vec<usize>>,
 }
@@ -30,7 +31,7 @@ name = "bench-slice"
 model = "brunel"
 seed = 11
 replicates = 2
-duration_ms = 500
+duration_ms = 1000
 warmup_ms = 100
 [fixed]
 v_sample_n = 0
@@ -42,23 +43,32 @@ param = "eta"
 values = [0.8, 0.9, 2, 4]
 "#;
 
-/// Times the slice at each thread count into a scratch folder (removed afterwards).
-fn sweep_bench(threads: &[usize], duration_ms: Option<f64>) -> anyhow::Result<()> {
+/// Times the slice, `duration_ms` per run, at each thread count into a scratch folder
+/// (removed afterwards).
+fn sweep_bench(threads: &[usize], duration_ms: f64) -> anyhow::Result<()> {
     use crate::sweep::{run_sweep, Quiet, SweepDef, SweepOptions};
-    let mut text = SWEEP_SLICE.to_string();
-    if let Some(d) = duration_ms {
-        text = text.replace("duration_ms = 500", &format!("duration_ms = {d}"));
+    if let Some(n) = threads.iter().find(|n| !(1..=1024).contains(*n)) {
+        anyhow::bail!("--sweep {n}: expected thread counts from 1 to 1024");
     }
+    // The duration goes into the definition's text, which is then checked whole (every
+    // point's network and memory included) like any sweep's.
+    model::brunel::MODEL
+        .defaults()
+        .set("duration_ms", duration_ms)
+        .context("--duration-ms")?;
+    if duration_ms <= 100.0 {
+        anyhow::bail!("--duration-ms {duration_ms}: expected more than the slice's 100 ms warm-up");
+    }
+    let text = SWEEP_SLICE.replace(
+        "duration_ms = 1000",
+        &format!("duration_ms = {duration_ms}"),
+    );
     let def = SweepDef::parse(&text, "<bench --sweep slice>")?;
     println!(
         "{:>7} {:>6} {:>9} {:>7} {:>10}  mean run time per regime (s)",
         "threads", "runs", "wall (s)", "runs/s", "efficiency"
     );
     for &n in threads {
-        anyhow::ensure!(
-            (1..=1024).contains(&n),
-            "--sweep {n}: expected thread counts from 1 to 1024"
-        );
         let dir =
             std::env::temp_dir().join(format!("brunel-bench-sweep-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -118,8 +128,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     if let Some(threads) = &a.sweep {
-        let d = (a.duration_ms != 1000.0).then_some(a.duration_ms);
-        return sweep_bench(threads, d);
+        return sweep_bench(threads, a.duration_ms);
     }
     let cases: Vec<(&str, &model::Model, Vec<String>)> = vec![
         ("tutorial", &model::tutorial::MODEL, vec![]),
