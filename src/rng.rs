@@ -1,5 +1,5 @@
 //! Seed derivation: every random draw in a run comes from a `ChaCha8Rng` whose key is derived
-//! from (master seed, point index, replicate) and whose stream names the purpose of the draws.
+//! from (master seed, point index or point coordinates, replicate) and whose stream names the purpose of the draws.
 //! Nothing depends on threads or scheduling, so results are bit-identical however a sweep runs.
 
 use rand::SeedableRng;
@@ -33,6 +33,17 @@ pub fn point_seed(master_seed: u64, point_index: u64, replicate: u64) -> u64 {
     splitmix64(b ^ replicate.wrapping_mul(0xA076_1D64_78BD_642F))
 }
 
+/// The seed of one run from the master seed, the point's parameter values (its coordinates,
+/// not its place in a list) and the replicate: the same point gets the same seed whichever
+/// grid, refinement level or list it comes from. −0.0 counts as 0.0.
+pub fn coordinate_seed(master_seed: u64, values: &[f64], replicate: u64) -> u64 {
+    let mut h = splitmix64(master_seed ^ 0x6272_756E_656C_0002);
+    for v in values {
+        h = splitmix64(h ^ (v + 0.0).to_bits());
+    }
+    splitmix64(h ^ replicate.wrapping_mul(0xA076_1D64_78BD_642F))
+}
+
 /// The generator for one purpose of one run: the run's seed as key, the purpose as stream.
 pub fn stream(run_seed: u64, purpose: Purpose) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(run_seed);
@@ -52,6 +63,21 @@ mod tests {
         assert_ne!(s, point_seed(7, 0, 1));
         assert_ne!(s, point_seed(8, 0, 0));
         assert_eq!(s, point_seed(7, 0, 0));
+    }
+
+    #[test]
+    fn coordinate_seeds_depend_on_values_not_positions() {
+        let s = coordinate_seed(7, &[5.0, 2.0], 0);
+        assert_eq!(s, coordinate_seed(7, &[5.0, 2.0], 0));
+        assert_eq!(s, coordinate_seed(7, &[5.0, 2.0 - 0.0], 0));
+        assert_eq!(
+            coordinate_seed(7, &[0.0], 0),
+            coordinate_seed(7, &[-0.0], 0)
+        );
+        assert_ne!(s, coordinate_seed(7, &[2.0, 5.0], 0));
+        assert_ne!(s, coordinate_seed(7, &[5.0, 2.0], 1));
+        assert_ne!(s, coordinate_seed(8, &[5.0, 2.0], 0));
+        assert_ne!(s, point_seed(7, 0, 0));
     }
 
     #[test]

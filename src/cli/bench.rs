@@ -79,6 +79,7 @@ fn sweep_bench(threads: &[usize], duration_ms: f64) -> anyhow::Result<()> {
             flush_every: std::time::Duration::from_secs(3600),
             write_retries: 0,
             write_retry_pause: std::time::Duration::ZERO,
+            max_level: None,
         };
         let t0 = Instant::now();
         let report = run_sweep(

@@ -64,6 +64,11 @@ pub struct SweepArgs {
     /// Interval of progress lines when stderr is not a terminal (seconds).
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub progress_every_s: f64,
+    /// Refining sweeps ([refine] in the definition) only: run levels up to N and stop (a SLURM
+    /// job array per level uses it). Level N starts when every run of level N−1 is in the
+    /// folder, whichever shard ran it [default: every level, in turn].
+    #[arg(long, value_name = "N")]
+    pub level: Option<u32>,
     /// Do not draw figures at the end.
     #[arg(long)]
     pub no_plots: bool,
@@ -115,18 +120,35 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
     let opts = sweep_options(&a, &def)?;
     let stop = stop_flag()?;
     let prepared = prepare(&def, &opts)?;
-    eprintln!(
-        "sweep {} ({}): {} points × {} replicates = {} runs{}, {} to do; {} threads; results in {}",
-        def.name,
-        def.source,
-        def.n_points(),
-        def.replicates,
-        def.n_runs(),
-        shard_note(opts.shard, ", shard "),
-        prepared.todo(),
-        opts.threads,
-        opts.out.display()
-    );
+    match (&def.refine, prepared.progress()) {
+        (Some(r), Some(p)) => eprintln!(
+            "sweep {} ({}): adaptive, {} levels over a {} × {} base grid ({} lattice points × {} replicates if every cell were split){}; level {} now, {} runs to do; {} threads; results in {}",
+            def.name,
+            def.source,
+            r.levels,
+            r.base[0].len(),
+            r.base[1].len(),
+            def.n_points(),
+            def.replicates,
+            shard_note(opts.shard, ", shard "),
+            p.current().map_or("none (complete)".to_string(), |l| l.to_string()),
+            prepared.todo(),
+            opts.threads,
+            opts.out.display()
+        ),
+        _ => eprintln!(
+            "sweep {} ({}): {} points × {} replicates = {} runs{}, {} to do; {} threads; results in {}",
+            def.name,
+            def.source,
+            def.n_points(),
+            def.replicates,
+            def.n_runs(),
+            shard_note(opts.shard, ", shard "),
+            prepared.todo(),
+            opts.threads,
+            opts.out.display()
+        ),
+    }
     let mut progress = super::progress::Progress::new(
         &def.name,
         prepared.todo(),
@@ -145,6 +167,9 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
     }
     if report.interrupted {
         return Err(interrupted(&a, &opts, &report).into());
+    }
+    if let Some(w) = &report.waiting {
+        println!("shard {}: {w}", opts.shard);
     }
     eprintln!(
         "{} runs done now, {} were already complete{}",
@@ -179,6 +204,20 @@ fn sweep_options(a: &SweepArgs, def: &SweepDef) -> anyhow::Result<SweepOptions> 
         Some(s) => Shard::parse(s)?,
         None => Shard::from_env(|k| std::env::var(k).ok())?.unwrap_or(Shard::ALL),
     };
+    if a.level.is_some() && def.refine.is_none() {
+        bail!(
+            "--level applies to refining sweeps (a [refine] table); {} has none",
+            def.source
+        );
+    }
+    if let (Some(l), Some(r)) = (a.level, &def.refine) {
+        if l > r.levels {
+            bail!(
+                "--level {l}: expected 0 to {} (the definition's [refine] levels)",
+                r.levels
+            );
+        }
+    }
     let threads = match a.threads {
         Some(0) => bail!("--threads 0: expected at least 1"),
         Some(n) => n,
@@ -211,6 +250,7 @@ fn sweep_options(a: &SweepArgs, def: &SweepDef) -> anyhow::Result<SweepOptions> 
         flush_every: Duration::from_secs_f64(a.flush_every_s),
         write_retries: a.write_retries.min(1000),
         write_retry_pause: Duration::from_secs_f64(pause_s),
+        max_level: a.level,
     })
 }
 
@@ -237,9 +277,10 @@ fn interrupted(
         done: report.done_before + report.done_now,
         total: report.shard_runs,
         resume: format!(
-            "brunel sweep{file} --out {}{}",
+            "brunel sweep{file} --out {}{}{}",
             opts.out.display(),
-            shard_note(opts.shard, " --shard ")
+            shard_note(opts.shard, " --shard "),
+            a.level.map(|l| format!(" --level {l}")).unwrap_or_default()
         ),
     }
 }
@@ -253,7 +294,20 @@ fn finish_folder(
     stop: &AtomicBool,
 ) -> anyhow::Result<()> {
     let layout = Layout::new(out);
-    let Gathered { rows, missing, .. } = gather(def, &layout)?;
+    let Gathered {
+        rows,
+        missing,
+        refine,
+        ..
+    } = gather(def, &layout)?;
+    if let Some(level) = refine.as_ref().and_then(|p| p.current()) {
+        println!(
+            "refinement is at level {level}: {} of its runs are not in {} yet (other shards', or beyond --level); the same command without --level goes on when they are",
+            missing.len(),
+            out.display()
+        );
+        return Ok(());
+    }
     if !missing.is_empty() {
         println!(
             "shard {shard} is complete; {} runs of other shards are still missing in {}. When every shard has finished: brunel merge {}",
@@ -335,6 +389,8 @@ pub fn plot_cmd(dir: &Path, limits: &LimitArgs) -> anyhow::Result<()> {
         rows,
         missing,
         damaged,
+        planned,
+        ..
     } = gather(&def, &layout)?;
     warn_damaged(&damaged);
     if rows.is_empty() {
@@ -342,9 +398,8 @@ pub fn plot_cmd(dir: &Path, limits: &LimitArgs) -> anyhow::Result<()> {
     }
     if !missing.is_empty() {
         eprintln!(
-            "warning: {} of {} runs are missing; their cells stay blank",
+            "warning: {} of {planned} runs are missing; their cells stay blank",
             missing.len(),
-            def.n_runs()
         );
     }
     let drawn = draw_all(&def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
@@ -404,7 +459,12 @@ pub fn slurm(a: SlurmArgs) -> anyhow::Result<()> {
         signal_before_s: a.signal_before_s,
         max_runs: a.limits.max_runs,
     };
-    let opts = SlurmOptions::validate(&request, def.n_runs())?;
+    // An adaptive sweep's shards split each level; the base grid is the level every sweep has.
+    let runs = match &def.refine {
+        Some(r) => r.base[0].len() * r.base[1].len() * def.replicates as usize,
+        None => def.n_runs(),
+    };
+    let opts = SlurmOptions::validate(&request, runs)?;
     let out = a
         .out
         .clone()
@@ -414,13 +474,22 @@ pub fn slurm(a: SlurmArgs) -> anyhow::Result<()> {
     let script = &written.script;
     let slurm_dir = written.paths.slurm_dir();
     println!("wrote {}", script.display());
-    println!("submit:   sbatch {}", script.display());
+    match &written.submit {
+        Some(submit) => {
+            println!("wrote {}", submit.display());
+            println!(
+                "submit:   bash {}   (one job array per level, each after the previous one)",
+                submit.display()
+            );
+        }
+        None => println!("submit:   sbatch {}", script.display()),
+    }
     println!(
         "watch:    squeue -u \"$USER\" --name {}   (logs in {}/logs/)",
         def.name,
         slurm_dir.display()
     );
-    println!("resubmit: the same sbatch command resumes: finished runs are kept");
+    println!("resubmit: the same command resumes: finished runs are kept");
     println!(
         "merge:    {} merge {}",
         exe.display(),

@@ -439,6 +439,9 @@ pub struct RegimeMap<'a> {
     /// The theory's label per cell (linear stability); cells whose simulated label differs
     /// are crossed out, so the map doubles as the agreement figure.
     pub theory_regimes: Option<Vec<Vec<Option<Regime>>>>,
+    /// A refining sweep's leaf cells (lattice corner and side), outlined so the map shows
+    /// where it was measured finely and where a few corners stand for a whole region.
+    pub leaves: Option<Vec<crate::sweep::refine::Cell>>,
 }
 
 /// Draws the regime map: one colour per regime, a legend, the balance line g = 4 (where g is
@@ -458,6 +461,9 @@ pub fn regime_map(map: &RegimeMap, path: &Path, title: &str) -> Result<(), PlotE
             .map(move |(ix, r)| (ix, iy, r.map(regime_colour).unwrap_or(WHITE)))
     });
     fill_cells(&mut chart, path, cells)?;
+    if let Some(leaves) = &map.leaves {
+        draw_leaves(&mut chart, path, leaves)?;
+    }
     if let Some(th) = map.theory {
         draw_rate_contours(&mut chart, path, th)?;
     }
@@ -465,6 +471,24 @@ pub fn regime_map(map: &RegimeMap, path: &Path, title: &str) -> Result<(), PlotE
     let crossed = draw_disagreement(&mut chart, path, map)?;
     draw_regime_legend(&legend, path, map.theory.is_some(), crossed)?;
     plot_try!(path, root.present());
+    Ok(())
+}
+
+/// Outlines of a refinement's leaf cells through their corner points (thin, white).
+fn draw_leaves(
+    chart: &mut CellChart<'_, '_>,
+    path: &Path,
+    leaves: &[crate::sweep::refine::Cell],
+) -> Result<(), PlotError> {
+    let outlines = leaves.iter().map(|c| {
+        let (x0, y0) = (c.i as f64, c.j as f64);
+        let (x1, y1) = (x0 + c.s as f64, y0 + c.s as f64);
+        PathElement::new(
+            vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)],
+            WHITE.mix(0.6).stroke_width(1),
+        )
+    });
+    plot_try!(path, chart.draw_series(outlines));
     Ok(())
 }
 

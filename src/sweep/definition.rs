@@ -23,8 +23,17 @@
 //! g = 5
 //! eta = 2
 //! [plots]                          # heatmaps = [...], regime_map = true, fig8_window_ms = [a, b]
+//! [refine]                         # optional, two-axis grids only: adaptive refinement
+//! levels = 3                       # each level halves the spacing inside a split cell (1-8)
+//! on = "regime"                    # or a numeric column with tolerance / relative_tolerance
+//! max_runs = 2000                  # optional budget (runs, replicates included)
 //! ```
+//!
+//! `seeds = "coordinates"` makes a grid's run seeds derive from each point's values instead
+//! of its index (refining sweeps always do), so a dense grid and a refinement share the
+//! runs of their common points.
 
+use super::refine::{self, Refine, RefineOn, Tolerance};
 use crate::analysis::classify::ClassifierSettings;
 use crate::analysis::AnalysisSettings;
 use crate::model::{self, Model, ParamSet};
@@ -102,6 +111,34 @@ struct RawSweep {
     keep_spikes: Vec<Spanned<BTreeMap<String, f64>>>,
     #[serde(default)]
     plots: PlotSettings,
+    #[serde(default)]
+    refine: Option<Spanned<RawRefine>>,
+    #[serde(default)]
+    seeds: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRefine {
+    levels: i64,
+    #[serde(default)]
+    on: Option<String>,
+    #[serde(default)]
+    tolerance: Option<f64>,
+    #[serde(default)]
+    relative_tolerance: Option<f64>,
+    #[serde(default)]
+    max_runs: Option<i64>,
+}
+
+/// How each run's seed is derived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedRule {
+    /// From (master seed, point index, replicate): grids and lists by default.
+    Index,
+    /// From (master seed, the point's values, replicate): refining sweeps, and grids that
+    /// ask for it with `seeds = "coordinates"`.
+    Coordinates,
 }
 
 #[derive(Debug, Deserialize)]
@@ -180,11 +217,17 @@ pub struct SweepDef {
     pub base: ParamSet,
     /// The swept parameters and their distinct values; the first two are the plots' x and y.
     pub axes: Vec<Axis>,
-    /// Every point: one value per axis, in axis order. For `[[axis]]` grids the cartesian
-    /// product with the last axis varying fastest; for `[[point]]` lists the given order.
-    pub points: Vec<Vec<f64>>,
+    /// The points of a `[[point]]` list, one value per axis, in the given order; empty for
+    /// a grid, whose points ([`SweepDef::point`]) are the cartesian product of the axes with
+    /// the last axis varying fastest (never held in memory: a refining sweep's lattice can
+    /// have millions).
+    pub list: Vec<Vec<f64>>,
     /// Whether the points are a full grid over the axes.
     pub is_grid: bool,
+    /// Adaptive refinement (`[refine]`): then `axes` hold the lattice of the finest level.
+    pub refine: Option<Refine>,
+    /// How run seeds derive from the master seed.
+    pub seeds: SeedRule,
     pub analysis: AnalysisSettings,
     pub classifier: ClassifierSettings,
     /// Points whose spike trains are kept, as (parameter, value) lists.
@@ -255,18 +298,6 @@ fn too_many_runs(runs: f64, max_runs: usize) -> String {
 /// overflow before the check).
 fn grid_runs(axes: &[Axis], replicates: u32) -> f64 {
     axes.iter().map(|a| a.values.len() as f64).product::<f64>() * replicates as f64
-}
-
-/// The cartesian product of the axes' values, the last axis varying fastest.
-fn expand_grid(axes: &[Axis]) -> Vec<Vec<f64>> {
-    let mut pts: Vec<Vec<f64>> = vec![vec![]];
-    for a in axes {
-        pts = pts
-            .into_iter()
-            .flat_map(|p| a.values.iter().map(move |&v| [p.clone(), vec![v]].concat()))
-            .collect();
-    }
-    pts
 }
 
 type Span = std::ops::Range<usize>;
@@ -600,6 +631,160 @@ impl Cx<'_> {
         Ok(vals)
     }
 
+    /// `[refine]`: two `[[axis]]` grids of continuous parameters with ascending values, 1 to
+    /// 8 levels, a known criterion, and a lattice (or budget) within the limits.
+    fn refine(
+        &self,
+        raw: &RawSweep,
+        r: &Spanned<RawRefine>,
+        axes: &[Axis],
+        base: &ParamSet,
+        replicates: u32,
+        max_runs: usize,
+    ) -> Result<Refine, DefinitionError> {
+        let (span, rr) = (r.span(), r.get_ref());
+        let err = |field: &str, message: String| self.err(span.clone(), field, message);
+        if !raw.point.is_empty() || axes.len() != 2 {
+            return Err(err(
+                "refine",
+                format!(
+                    "refinement needs a grid of exactly two [[axis]] tables; this definition has {}",
+                    if raw.point.is_empty() {
+                        format!("{} axis", axes.len())
+                    } else {
+                        "[[point]] tables".into()
+                    }
+                ),
+            ));
+        }
+        if !(1..=refine::MAX_LEVELS as i64).contains(&rr.levels) {
+            return Err(err(
+                "refine.levels",
+                format!(
+                    "{}: expected a whole number from 1 to {}",
+                    rr.levels,
+                    refine::MAX_LEVELS
+                ),
+            ));
+        }
+        let levels = rr.levels as u32;
+        for a in axes {
+            let field = format!("refine ({})", a.param);
+            if base.def(&a.param).is_ok_and(|d| d.range.integer) {
+                return Err(err(&field, format!("`{}` takes whole numbers, but refinement puts points between its values: expected continuous parameters", a.param)));
+            }
+            if a.values.len() < 2 || a.values.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(err(
+                    &field,
+                    format!(
+                        "{:?}: expected at least two values in ascending order",
+                        a.values
+                    ),
+                ));
+            }
+        }
+        let lattice = refine::lattice_points(axes[0].values.len(), axes[1].values.len(), levels);
+        if lattice > refine::MAX_LATTICE_POINTS {
+            return Err(err(
+                "refine.levels",
+                format!(
+                    "{lattice:.0} lattice points at {levels} levels: expected at most {:.0} (fewer levels or base values)",
+                    refine::MAX_LATTICE_POINTS
+                ),
+            ));
+        }
+        let on = self.refine_on(rr, &err)?;
+        let base_runs = grid_runs(axes, replicates);
+        let budget = match rr.max_runs {
+            Some(m) if !(m as f64 >= base_runs && m as f64 <= max_runs as f64) => {
+                return Err(err(
+                    "refine.max_runs",
+                    format!("{m}: expected at least the base grid's {base_runs:.0} runs and at most {max_runs} (--max-runs)"),
+                ))
+            }
+            Some(m) => Some(m as usize),
+            None => {
+                let worst = lattice * replicates as f64;
+                if worst > max_runs as f64 {
+                    return Err(err(
+                        "refine",
+                        format!("{worst:.0} runs if every cell were split (the whole lattice × replicates): expected at most {max_runs}; set a budget with `max_runs = N`, or raise --max-runs"),
+                    ));
+                }
+                None
+            }
+        };
+        Ok(Refine {
+            levels,
+            on,
+            max_runs: budget,
+            base: [axes[0].values.clone(), axes[1].values.clone()],
+        })
+    }
+
+    /// `on`, `tolerance`, `relative_tolerance` of `[refine]` (the column is checked against
+    /// the sweep's columns later, in [`SweepDef::check_refine_column`]).
+    fn refine_on(
+        &self,
+        rr: &RawRefine,
+        err: &dyn Fn(&str, String) -> DefinitionError,
+    ) -> Result<RefineOn, DefinitionError> {
+        let on = rr.on.clone().unwrap_or_else(|| "regime".into());
+        let tol = |v: f64, field: &str| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(v)
+            } else {
+                Err(err(
+                    &format!("refine.{field}"),
+                    format!("{v}: expected a finite number >= 0"),
+                ))
+            }
+        };
+        match (on.as_str(), rr.tolerance, rr.relative_tolerance) {
+            ("regime", None, None) => Ok(RefineOn::Regime),
+            ("regime", _, _) => Err(err(
+                "refine.tolerance",
+                "a tolerance applies to a numeric column; `on = \"regime\"` splits a cell when its labels differ: remove the tolerance, or name a numeric column in `on`".into(),
+            )),
+            (_, Some(_), Some(_)) => Err(err(
+                "refine.tolerance",
+                "both `tolerance` and `relative_tolerance`: expected one of them".into(),
+            )),
+            (_, Some(t), None) => Ok(RefineOn::Column {
+                name: on,
+                tolerance: Tolerance::Absolute(tol(t, "tolerance")?),
+            }),
+            (_, None, Some(t)) => Ok(RefineOn::Column {
+                name: on,
+                tolerance: Tolerance::Relative(tol(t, "relative_tolerance")?),
+            }),
+            (_, None, None) => Err(err(
+                "refine.tolerance",
+                format!("`on = \"{on}\"` (a numeric column) needs `tolerance = x` (absolute, in the column's unit) or `relative_tolerance = x` (a fraction of the larger value)"),
+            )),
+        }
+    }
+
+    /// `seeds`: "index" (default) or "coordinates"; a refining sweep always uses coordinates.
+    fn seed_rule(&self, raw: &RawSweep, refines: bool) -> Result<SeedRule, DefinitionError> {
+        match raw.seeds.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None if refines => Ok(SeedRule::Coordinates),
+            None | Some(("index", _)) if !refines => Ok(SeedRule::Index),
+            Some(("coordinates", _)) => Ok(SeedRule::Coordinates),
+            Some(("index", span)) => Err(self.err(
+                span,
+                "seeds",
+                "\"index\": a refining sweep's seeds derive from each point's values: expected \"coordinates\" or no `seeds`".into(),
+            )),
+            Some((other, span)) => Err(self.err(
+                span,
+                "seeds",
+                format!("\"{other}\": expected \"index\" (seed from the point's number) or \"coordinates\" (from its values)"),
+            )),
+            None => Ok(SeedRule::Index),
+        }
+    }
+
     /// `[[keep_spikes]]`: each names swept parameters only.
     fn keep_spikes(
         &self,
@@ -645,7 +830,13 @@ impl Cx<'_> {
         first_table: Option<usize>,
     ) -> Result<(), DefinitionError> {
         let line = first_table.map_or(1, |o| line_of(self.text, o));
-        for p in 0..def.n_points() {
+        // A refining sweep's lattice points lie between its base values: the base grid
+        // stands for them (a lattice point that still fails becomes a failed row).
+        let points: Vec<usize> = match &def.refine {
+            Some(r) => refine::Lattice::of(r).base_points(),
+            None => (0..def.n_points()).collect(),
+        };
+        for p in points {
             let params = def.params_at(p);
             let field = format!("point {}", def.describe(p));
             let spec = def
@@ -657,6 +848,21 @@ impl Cx<'_> {
         }
         Ok(())
     }
+}
+
+/// The numeric columns of `def`'s rows (what heatmaps and a refinement can use).
+fn numeric_columns(def: &SweepDef) -> Vec<String> {
+    let text = [
+        "regime",
+        "theory_rates_hz",
+        "error",
+        "theory_regime",
+        "theory_note",
+    ];
+    super::row::column_names(def)
+        .into_iter()
+        .filter(|c| !text.contains(&c.as_str()))
+        .collect()
 }
 
 fn out_of_range(v: f64, def: &crate::model::ParamDef) -> String {
@@ -692,17 +898,28 @@ impl SweepDef {
         let (name, model, seed, replicates) = cx.header(&raw)?;
         let base = cx.base_params(&raw, model)?;
         let max_runs = limits.max_runs.min(HARD_MAX_RUNS);
-        let (axes, points, is_grid) = if raw.point.is_empty() {
+        let (mut axes, list, is_grid) = if raw.point.is_empty() {
             let axes = cx.axes(&raw, &base)?;
-            cx.check_size("axis", &raw.axis, grid_runs(&axes, replicates), max_runs)?;
-            let points = expand_grid(&axes);
-            (axes, points, true)
+            if raw.refine.is_none() {
+                cx.check_size("axis", &raw.axis, grid_runs(&axes, replicates), max_runs)?;
+            }
+            (axes, vec![], true)
         } else {
             let runs = raw.point.len() as f64 * replicates as f64;
             cx.check_size("point", &raw.point, runs, max_runs)?;
             let (axes, points) = cx.point_list(&raw, &base)?;
             (axes, points, false)
         };
+        let refine = match &raw.refine {
+            Some(r) => Some(cx.refine(&raw, r, &axes, &base, replicates, max_runs)?),
+            None => None,
+        };
+        if let Some(r) = &refine {
+            for (a, b) in axes.iter_mut().zip(&r.base) {
+                a.values = refine::lattice_values(b, r.levels);
+            }
+        }
+        let seeds = cx.seed_rule(&raw, refine.is_some())?;
         let keep_spikes = cx.keep_spikes(&raw, &axes)?;
         let def = SweepDef {
             name,
@@ -712,8 +929,10 @@ impl SweepDef {
             replicates,
             base,
             axes,
-            points,
+            list,
             is_grid,
+            refine,
+            seeds,
             analysis: raw.analysis,
             classifier: raw.classifier,
             keep_spikes,
@@ -724,6 +943,9 @@ impl SweepDef {
         };
         cx.check_figure_window(&def.plots)?;
         def.check_plot_columns(text, source)?;
+        if let (Some(r), Some(raw_r)) = (&def.refine, &raw.refine) {
+            def.check_refine_column(r, raw_r.span(), &cx)?;
+        }
         def.check_settings(text, source)?;
         let first_table = raw
             .axis
@@ -786,21 +1008,30 @@ impl SweepDef {
         Ok(())
     }
 
+    /// A refinement on a column needs a numeric column of this sweep's rows.
+    fn check_refine_column(&self, r: &Refine, span: Span, cx: &Cx) -> Result<(), DefinitionError> {
+        let RefineOn::Column { name, .. } = &r.on else {
+            return Ok(());
+        };
+        let numeric = numeric_columns(self);
+        if numeric.iter().any(|c| c == name) {
+            return Ok(());
+        }
+        Err(cx.err(
+            span,
+            "refine.on",
+            format!(
+                "`{name}`: expected \"regime\" or a numeric result column: {}",
+                numeric.join(", ")
+            ),
+        ))
+    }
+
     /// Every heatmap column must be a numeric column of this sweep's rows.
     fn check_plot_columns(&self, text: &str, source: &str) -> Result<(), DefinitionError> {
-        let columns = super::row::column_names(self);
-        let numeric = |c: &str| {
-            ![
-                "regime",
-                "theory_rates_hz",
-                "error",
-                "theory_regime",
-                "theory_note",
-            ]
-            .contains(&c)
-        };
+        let numeric = numeric_columns(self);
         for col in &self.plots.heatmaps {
-            if !columns.iter().any(|c| c == col) || !numeric(col) {
+            if !numeric.contains(col) {
                 let line = text
                     .find(&format!("\"{col}\""))
                     .map_or(1, |o| line_of(text, o));
@@ -810,12 +1041,7 @@ impl SweepDef {
                     field: "plots.heatmaps".into(),
                     message: format!(
                         "`{col}`: expected a numeric result column: {}",
-                        columns
-                            .iter()
-                            .filter(|c| numeric(c))
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        numeric.join(", ")
                     ),
                 });
             }
@@ -829,20 +1055,49 @@ impl SweepDef {
             .expect("the embedded default is valid (tested)")
     }
 
-    /// Number of points (without replicates).
+    /// Number of points (without replicates); for a refining sweep, of its whole lattice
+    /// (the dense grid at the finest spacing), of which only some run.
     pub fn n_points(&self) -> usize {
-        self.points.len()
+        if self.is_grid {
+            self.axes.iter().map(|a| a.values.len()).product()
+        } else {
+            self.list.len()
+        }
     }
 
-    /// Number of runs: points × replicates.
+    /// Number of runs: points × replicates (a refining sweep's: of its whole lattice).
     pub fn n_runs(&self) -> usize {
-        self.points.len() * self.replicates as usize
+        self.n_points() * self.replicates as usize
+    }
+
+    /// The values of point `p`, one per axis.
+    pub fn point(&self, p: usize) -> Vec<f64> {
+        if !self.is_grid {
+            return self.list[p].clone();
+        }
+        let mut rest = p;
+        let mut vals = vec![0.0; self.axes.len()];
+        for (k, a) in self.axes.iter().enumerate().rev() {
+            vals[k] = a.values[rest % a.values.len()];
+            rest /= a.values.len();
+        }
+        vals
+    }
+
+    /// The seed of replicate `replicate` of point `p` (see [`SeedRule`]).
+    pub fn run_seed(&self, p: usize, replicate: u32) -> u64 {
+        match self.seeds {
+            SeedRule::Index => crate::rng::point_seed(self.seed, p as u64, replicate as u64),
+            SeedRule::Coordinates => {
+                crate::rng::coordinate_seed(self.seed, &self.point(p), replicate as u64)
+            }
+        }
     }
 
     /// The model parameters at point `p`.
     pub fn params_at(&self, p: usize) -> ParamSet {
         let mut params = self.base.clone();
-        for (a, &v) in self.axes.iter().zip(&self.points[p]) {
+        for (a, v) in self.axes.iter().zip(self.point(p)) {
             params.set(&a.param, v).expect("point values validated");
         }
         params
@@ -852,7 +1107,7 @@ impl SweepDef {
     pub fn describe(&self, p: usize) -> String {
         self.axes
             .iter()
-            .zip(&self.points[p])
+            .zip(self.point(p))
             .map(|(a, v)| format!("{}={}", a.param, v))
             .collect::<Vec<_>>()
             .join(", ")
@@ -860,6 +1115,7 @@ impl SweepDef {
 
     /// Whether the spikes of point `p` are to be kept.
     pub fn keeps_spikes(&self, p: usize) -> bool {
+        let point = self.point(p);
         self.keep_spikes.iter().any(|kp| {
             kp.iter().all(|(name, v)| {
                 let k = self
@@ -867,7 +1123,7 @@ impl SweepDef {
                     .iter()
                     .position(|a| &a.param == name)
                     .expect("validated");
-                same_value(self.points[p][k], *v)
+                same_value(point[k], *v)
             })
         })
     }
@@ -905,7 +1161,7 @@ eta = 1.5
         assert_eq!(d.replicates, 2);
         assert_eq!(d.axes[1].values, vec![1.0, 1.5, 2.0]);
         assert!(d.is_grid);
-        assert_eq!(d.points[4], vec![5.0, 1.5]);
+        assert_eq!(d.point(4), vec![5.0, 1.5]);
         let p = d.params_at(4);
         assert_eq!(
             (p.get("g"), p.get("eta"), p.get("N_E"), p.get("duration_ms")),
@@ -921,7 +1177,7 @@ eta = 1.5
         let text = "name = \"f\"\nmodel = \"brunel\"\nseed = 1\n[[point]]\ng = 3\neta = 2\n[[point]]\ng = 4.5\neta = 0.9\n";
         let d = SweepDef::parse(text, "f.toml").unwrap();
         assert!(!d.is_grid);
-        assert_eq!(d.points, vec![vec![3.0, 2.0], vec![4.5, 0.9]]);
+        assert_eq!(d.list, vec![vec![3.0, 2.0], vec![4.5, 0.9]]);
         assert_eq!(d.axes[1].values, vec![0.9, 2.0]);
         let bad = text.replace("eta = 0.9", "D_ms = 2");
         assert!(SweepDef::parse(&bad, "f.toml")

@@ -5,7 +5,7 @@ use super::definition::SweepDef;
 use super::parts::write_part;
 use super::row::Row;
 use super::runner::{
-    all_tasks, collect_rows, provenance_json, OnDamage, SweepError, Task, HASH_KEY, META_KEY,
+    collect_rows, planned_tasks, provenance_json, OnDamage, SweepError, Task, HASH_KEY, META_KEY,
 };
 use crate::store::layout::{tmp_name, Layout};
 use std::collections::BTreeMap;
@@ -63,6 +63,10 @@ pub struct Gathered {
     pub missing: Vec<Task>,
     /// Damaged part files (`path: why`), left in place by reading commands.
     pub damaged: Vec<String>,
+    /// A refining sweep's progress (its levels planned from the rows).
+    pub refine: Option<super::refine::Progress>,
+    /// Runs known so far: all of a plain sweep, the planned levels' of a refining one.
+    pub planned: usize,
 }
 
 /// Every complete row of a folder, one per run, sorted, with the runs still missing. Reads
@@ -85,14 +89,22 @@ pub fn gather(def: &SweepDef, layout: &Layout) -> Result<Gathered, MergeError> {
         }
         by_key.insert(k, r);
     }
-    let missing = all_tasks(def)
+    let rows: Vec<Row> = by_key.into_values().collect();
+    let (levels, refine) = planned_tasks(def, &rows);
+    let have: std::collections::BTreeSet<(u32, u32)> =
+        rows.iter().filter_map(|r| r.key()).collect();
+    let planned = levels.iter().map(Vec::len).sum();
+    let missing = levels
         .into_iter()
-        .filter(|t| !by_key.contains_key(&(t.point as u32, t.replicate)))
+        .flatten()
+        .filter(|t| !have.contains(&(t.point as u32, t.replicate)))
         .collect();
     Ok(Gathered {
-        rows: by_key.into_values().collect(),
+        rows,
         missing,
         damaged,
+        refine,
+        planned,
     })
 }
 
@@ -104,6 +116,8 @@ pub fn merge(dir: &Path, limits: &Limits) -> Result<Vec<Row>, MergeError> {
         rows,
         missing,
         damaged,
+        planned,
+        ..
     } = gather(&def, &layout)?;
     if !missing.is_empty() {
         let examples = missing
@@ -122,7 +136,7 @@ pub fn merge(dir: &Path, limits: &Limits) -> Result<Vec<Row>, MergeError> {
         return Err(MergeError::Incomplete {
             folder: dir.display().to_string(),
             missing: missing.len(),
-            total: def.n_runs(),
+            total: planned,
             examples,
             damaged: if damaged.is_empty() {
                 String::new()

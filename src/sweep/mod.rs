@@ -1,12 +1,14 @@
 //! Sweeps: definitions (TOML, `definition`), the rows of results and their columns (`row`),
 //! part files with checksums (`parts`), parallel execution that survives kills, full disks
-//! and failed runs (`runner`, reporting to a [`SweepObserver`]), shards, merging, the
+//! and failed runs (`runner`, reporting to a [`SweepObserver`]), adaptive refinement of
+//! two-axis grids (`refine`), shards, merging, the
 //! figures and tables of a results folder (`report`) and SLURM job arrays (`slurm`).
 
 pub mod cost;
 pub mod definition;
 pub mod merge;
 pub mod parts;
+pub mod refine;
 pub mod report;
 pub mod row;
 pub mod runner;

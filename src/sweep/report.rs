@@ -2,6 +2,7 @@
 //! regime map, Fig.-8-style figures of kept spike trains) and a text table of regimes.
 
 use super::definition::{same_value, SweepDef};
+use super::refine;
 use super::row::{Row, Value};
 use crate::analysis::classify::Regime;
 use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid, RegimeMap};
@@ -21,8 +22,64 @@ fn f64_of(row: &Row, col: &str) -> Option<f64> {
 }
 
 /// The regime of each cell of the first two axes: the most frequent label over replicates.
+/// For a refining sweep, every lattice cell shows the point that stands for it
+/// ([`fill_by_owner`]).
 pub fn regime_grid(def: &SweepDef, rows: &[Row]) -> Vec<Vec<Option<Regime>>> {
-    label_grid(def, rows, "regime")
+    fill_by_owner(def, rows, label_grid(def, rows, "regime"))
+}
+
+/// For a refining sweep, each lattice cell takes the value of the run point whose quarter of
+/// a leaf cell it lies in ([`refine::owners`]); a plain sweep's cells are returned as they are.
+pub fn fill_by_owner<T: Clone>(
+    def: &SweepDef,
+    rows: &[Row],
+    cells: Vec<Vec<Option<T>>>,
+) -> Vec<Vec<Option<T>>> {
+    let Some(r) = &def.refine else {
+        return cells;
+    };
+    let lat = refine::Lattice::of(r);
+    let owners = refine::owners(r, rows.iter().filter_map(|x| x.key()).map(|k| k.0 as usize));
+    let mut out = cells.clone();
+    for (iy, row) in out.iter_mut().enumerate() {
+        for (ix, c) in row.iter_mut().enumerate() {
+            if let Some(o) = owners.get(lat.index(ix, iy)).copied().flatten() {
+                let (oi, oj) = lat.coords(o);
+                *c = cells[oj][oi].clone();
+            }
+        }
+    }
+    out
+}
+
+/// Per level of a refining sweep: points run, then the runs against the dense grid's.
+pub fn levels_summary(def: &SweepDef, rows: &[Row]) -> Option<String> {
+    let r = def.refine.as_ref()?;
+    let values = refine::point_values(rows, &r.on, def.replicates);
+    let p = refine::progress(r, &values, def.replicates);
+    let per_level = p
+        .levels
+        .iter()
+        .enumerate()
+        .map(|(l, pts)| format!("level {l}: {} points", pts.len()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let runs = p.planned_runs(def.replicates);
+    let mut out = format!(
+        "adaptive refinement: {per_level}; {runs} runs, {:.0} % of the {} runs of the dense grid at the finest spacing",
+        100.0 * runs as f64 / def.n_runs() as f64,
+        def.n_runs()
+    );
+    if let Some(why) = &p.stopped {
+        out.push_str(&format!("; {why}"));
+    }
+    if p.hanging > 0 {
+        out.push_str(&format!(
+            "; {} cell(s) end wider than the finest spacing with disagreeing points on their edges (found after the last level)",
+            p.hanging
+        ));
+    }
+    Some(out)
 }
 
 /// The theory's label of each cell (`theory_regime`, the most frequent over replicates).
@@ -32,7 +89,12 @@ pub fn theory_grid(def: &SweepDef, rows: &[Row]) -> Vec<Vec<Option<Regime>>> {
 
 /// Simulated vs theory label over the cells where both exist: (simulated, theory) → cells.
 pub fn agreement(def: &SweepDef, rows: &[Row]) -> BTreeMap<(Regime, Regime), usize> {
-    let (sim, th) = (regime_grid(def, rows), theory_grid(def, rows));
+    // The points run (a refining sweep's lattice cells that only show a neighbour's label
+    // are not counted).
+    let (sim, th) = (
+        label_grid(def, rows, "regime"),
+        label_grid(def, rows, "theory_regime"),
+    );
     let mut out = BTreeMap::new();
     for (srow, trow) in sim.iter().zip(&th) {
         for (s, t) in srow.iter().zip(trow) {
@@ -121,6 +183,20 @@ fn failed_cells(def: &SweepDef, rows: &[Row]) -> BTreeSet<(usize, usize)> {
 
 /// A text table of regimes over the first two axes (y descending), or a list for one axis.
 pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
+    let mut out = if def.refine.is_some() {
+        refined_table(def, rows)
+    } else {
+        grid_table(def, rows)
+    };
+    if let Some(line) = agreement_line(def, rows) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The regimes over the first two axes (y descending), or a list for one axis.
+fn grid_table(def: &SweepDef, rows: &[Row]) -> String {
     let grid = regime_grid(def, rows);
     let failed = failed_cells(def, rows);
     let short = |r: Option<Regime>| match r {
@@ -186,7 +262,21 @@ pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
             }
         }
     }
-    if let Some(line) = agreement_line(def, rows) {
+    out
+}
+
+/// A refining sweep's table: the base grid (the lattice is too wide to print), the levels,
+/// and the agreement with the theory over every point run.
+fn refined_table(def: &SweepDef, rows: &[Row]) -> String {
+    let r = def.refine.as_ref().expect("a refining sweep");
+    let mut base = def.clone();
+    base.refine = None;
+    for (a, b) in base.axes.iter_mut().zip(&r.base) {
+        a.values = b.clone();
+    }
+    // The base table: only the rows of base points (their values are the base values).
+    let mut out = grid_table(&base, rows);
+    if let Some(line) = levels_summary(def, rows) {
         out.push_str(&line);
         out.push('\n');
     }
@@ -265,7 +355,7 @@ impl Drawing<'_> {
     /// The mean of `col` per cell of the first two axes.
     fn grid_of(&self, col: &str) -> Grid {
         let (xa, ya) = (&self.def.axes[0], &self.def.axes[1]);
-        Grid::from_samples(
+        let mut grid = Grid::from_samples(
             &xa.param,
             &ya.param,
             &xa.values,
@@ -277,7 +367,9 @@ impl Drawing<'_> {
                     f64_of(r, col)?,
                 ))
             }),
-        )
+        );
+        grid.cells = fill_by_owner(self.def, self.rows, grid.cells);
+        grid
     }
 
     fn has_column(&mut self, col: &str) -> bool {
@@ -327,6 +419,15 @@ impl Drawing<'_> {
             theory: theory.as_ref(),
             theory_regimes: Some(theory_grid(self.def, self.rows))
                 .filter(|g| g.iter().flatten().any(|c| c.is_some())),
+            leaves: self.def.refine.as_ref().map(|r| {
+                refine::leaf_cells(
+                    r,
+                    self.rows
+                        .iter()
+                        .filter_map(|x| x.key())
+                        .map(|k| k.0 as usize),
+                )
+            }),
         };
         let path = self.dir.join("regime_map.png");
         let title = format!("{}: regimes ({} runs)", self.def.name, self.rows.len());

@@ -87,6 +87,28 @@ pub const TIMING_COLUMNS: [&str; 3] = ["build_s", "simulate_s", "wall_s"];
 /// The `regime` of a run that failed; its `error` column holds the reason.
 pub const FAILED: &str = "failed";
 
+/// A run to do: (point, replicate, seed), and for a refining sweep the level that planned
+/// it (0 otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Task {
+    pub point: usize,
+    pub replicate: u32,
+    pub seed: u64,
+    pub level: u32,
+}
+
+impl Task {
+    /// The task of a row's columns' template (the first point, nothing run).
+    fn template() -> Task {
+        Task {
+            point: 0,
+            replicate: 0,
+            seed: 0,
+            level: 0,
+        }
+    }
+}
+
 /// What one run contributes to its row.
 pub enum RunResult<'a> {
     /// The run finished.
@@ -137,8 +159,14 @@ fn nan_measures(names: &[String]) -> Measures {
     }
 }
 
-/// Builds the row of run (point, replicate) of `def`.
-pub fn build_row(def: &SweepDef, point: usize, replicate: u32, seed: u64, r: RunResult) -> Row {
+/// Builds the row of run `t` of `def`; a refining sweep's rows also say their `level`.
+pub fn build_row(def: &SweepDef, t: &Task, r: RunResult) -> Row {
+    let Task {
+        point,
+        replicate,
+        seed,
+        level,
+    } = *t;
     let nan_m;
     let (m, events, regime, prediction, timings, error) = match r {
         RunResult::Done(o) => (
@@ -164,6 +192,9 @@ pub fn build_row(def: &SweepDef, point: usize, replicate: u32, seed: u64, r: Run
         ("replicate".into(), Value::U32(replicate)),
         ("seed".into(), Value::U64(seed)),
     ];
+    if def.refine.is_some() {
+        cells.push(("level".into(), Value::U32(level)));
+    }
     let params = def.params_at(point);
     // Swept parameters first, then every other parameter in the model's order.
     for a in &def.axes {
@@ -247,7 +278,7 @@ fn push_theory(cells: &mut Vec<(String, Value)>, prediction: Option<&Prediction>
 /// Checks that a row read from disk has exactly the columns of `def`'s rows, with their
 /// types; the message names the first column that is missing, mistyped or unexpected.
 pub fn check_columns(def: &SweepDef, row: &Row) -> Result<(), String> {
-    let template = build_row(def, 0, 0, 0, RunResult::Failed(""));
+    let template = build_row(def, &Task::template(), RunResult::Failed(""));
     for (name, want) in &template.cells {
         match row.get(name) {
             None => return Err(format!("column `{name}` is missing")),
@@ -270,7 +301,7 @@ pub fn check_columns(def: &SweepDef, row: &Row) -> Result<(), String> {
 /// The columns every row of `def` has, in order, known before anything runs (the row of a
 /// failed run has exactly the columns of a finished one).
 pub fn column_names(def: &SweepDef) -> Vec<String> {
-    build_row(def, 0, 0, 0, RunResult::Failed(""))
+    build_row(def, &Task::template(), RunResult::Failed(""))
         .cells
         .into_iter()
         .map(|(n, _)| n)
@@ -285,7 +316,13 @@ mod tests {
     fn rows_from_disk_must_have_the_sweeps_columns_and_types() {
         let text = "name = \"t\"\nmodel = \"brunel\"\nseed = 1\n[fixed]\nN_E = 400\nN_I = 100\n[[axis]]\nparam = \"g\"\nvalues = [4, 5]\n";
         let def = SweepDef::parse(text, "t.toml").unwrap();
-        let row = build_row(&def, 1, 0, 9, RunResult::Failed("x"));
+        let t = Task {
+            point: 1,
+            replicate: 0,
+            seed: 9,
+            level: 0,
+        };
+        let row = build_row(&def, &t, RunResult::Failed("x"));
         assert_eq!(row.key(), Some((1, 0)));
         assert!(check_columns(&def, &row).is_ok());
         assert_eq!(

@@ -8,10 +8,11 @@
 
 use super::definition::SweepDef;
 use super::parts::{read_part, write_part};
+use super::refine::{self, Progress};
+pub use super::row::Task;
 use super::row::{build_row, RunResult};
 use super::row::{check_columns, Row, Value};
 use super::shard::Shard;
-use crate::rng::point_seed;
 use crate::run;
 use crate::store::layout::{hostname, tmp_name, Layout, LockError, ShardLock};
 use crate::store::spikes::write_spikes;
@@ -40,6 +41,8 @@ pub struct SweepOptions {
     /// stops (the finished rows are held in memory meanwhile).
     pub write_retries: u32,
     pub write_retry_pause: Duration,
+    /// A refining sweep runs levels up to this one only (`--level`; None: all).
+    pub max_level: Option<u32>,
 }
 
 /// Why a sweep could not run.
@@ -106,27 +109,50 @@ pub struct SweepReport {
     pub interrupted: bool,
     /// Part files written by this call.
     pub parts_written: Vec<PathBuf>,
+    /// A refining sweep's progress at the end of this call.
+    pub refine: Option<Progress>,
+    /// Why this shard stopped before the refinement was complete without being interrupted
+    /// (a level waits for runs of other shards).
+    pub waiting: Option<String>,
 }
 
-/// A run to do: (point, replicate, seed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Task {
-    pub point: usize,
-    pub replicate: u32,
-    pub seed: u64,
-}
-
-/// Every run of the sweep in order; run k = point·replicates + replicate.
-pub fn all_tasks(def: &SweepDef) -> Vec<Task> {
-    (0..def.n_points())
-        .flat_map(|p| {
+/// The runs of `points` in order (run k = k-th point·replicates + replicate), at `level`.
+fn tasks_of(def: &SweepDef, points: &[usize], level: u32) -> Vec<Task> {
+    points
+        .iter()
+        .flat_map(|&p| {
             (0..def.replicates).map(move |r| Task {
                 point: p,
                 replicate: r,
-                seed: point_seed(def.seed, p as u64, r as u64),
+                seed: def.run_seed(p, r),
+                level,
             })
         })
         .collect()
+}
+
+/// Every run of a sweep that does not refine, in order; run k = point·replicates + replicate.
+pub fn all_tasks(def: &SweepDef) -> Vec<Task> {
+    tasks_of(def, &(0..def.n_points()).collect::<Vec<_>>(), 0)
+}
+
+/// The runs known so far: every run of a plain sweep; for a refining sweep, those of the
+/// levels planned from `rows` (each level's runs in order), with the refinement's progress.
+pub fn planned_tasks(def: &SweepDef, rows: &[Row]) -> (Vec<Vec<Task>>, Option<Progress>) {
+    match &def.refine {
+        None => (vec![all_tasks(def)], None),
+        Some(r) => {
+            let values = refine::point_values(rows, &r.on, def.replicates);
+            let p = refine::progress(r, &values, def.replicates);
+            let levels = p
+                .levels
+                .iter()
+                .enumerate()
+                .map(|(l, pts)| tasks_of(def, pts, l as u32))
+                .collect();
+            (levels, Some(p))
+        }
+    }
 }
 
 /// Checks the folder's definition against `def`, claiming the folder when it is new. The
@@ -246,7 +272,10 @@ pub(crate) fn provenance_json(def: &SweepDef, extra: serde_json::Value) -> Strin
         "definition": def.text,
         "definition_source": def.source,
         "master_seed": def.seed,
-        "seed_rule": "run seed = rng::point_seed(master_seed, point, replicate) (SplitMix64 mix); ChaCha8 stream per purpose",
+        "seed_rule": match def.seeds {
+            super::definition::SeedRule::Index => "run seed = rng::point_seed(master_seed, point, replicate) (SplitMix64 mix); ChaCha8 stream per purpose",
+            super::definition::SeedRule::Coordinates => "run seed = rng::coordinate_seed(master_seed, the point's values, replicate) (SplitMix64 mix of the f64 bits); ChaCha8 stream per purpose",
+        },
         "program": "brunel",
         "version": env!("CARGO_PKG_VERSION"),
     });
@@ -373,7 +402,8 @@ pub struct Prepared<'a> {
 
 /// Claims `opts.out` for `opts.shard` of `def`: creates the folder, checks or writes the
 /// definition, takes the shard lock, verifies the part files already there (damaged ones
-/// move to `quarantine/`) and lists the runs still to do.
+/// move to `quarantine/`) and lists the runs still to do (for a refining sweep: of the
+/// level being run).
 pub fn prepare<'a>(def: &'a SweepDef, opts: &'a SweepOptions) -> Result<Prepared<'a>, SweepError> {
     let started = SystemTime::now();
     let layout = Layout::new(&opts.out);
@@ -383,28 +413,12 @@ pub fn prepare<'a>(def: &'a SweepDef, opts: &'a SweepOptions) -> Result<Prepared
     layout.clean_stale_tmp();
 
     let (rows, quarantined) = collect_rows(def, &layout, OnDamage::Quarantine)?;
-    let done: BTreeSet<(u32, u32)> = rows.iter().filter_map(|r| r.key()).collect();
-    let mine: Vec<Task> = all_tasks(def)
-        .into_iter()
-        .enumerate()
-        .filter(|(k, _)| opts.shard.contains(*k))
-        .map(|(_, t)| t)
-        .collect();
-    let todo: Vec<Task> = mine
-        .iter()
-        .copied()
-        .filter(|t| !done.contains(&(t.point as u32, t.replicate)))
-        .collect();
-    // Longest predicted runs first (a stable sort: equal costs keep their order).
-    let mut todo = todo;
-    if todo.len() > 1 {
-        let cost = super::cost::predicted_run_s(def);
-        todo.sort_by(|a, b| cost[b.point].total_cmp(&cost[a.point]));
-    }
+    let step = next_step(def, opts, &rows);
     let report = SweepReport {
-        shard_runs: mine.len(),
-        done_before: mine.len() - todo.len(),
+        shard_runs: step.mine,
+        done_before: step.mine - step.todo.len(),
         quarantined,
+        refine: step.progress,
         ..Default::default()
     };
     Ok(Prepared {
@@ -413,9 +427,64 @@ pub fn prepare<'a>(def: &'a SweepDef, opts: &'a SweepOptions) -> Result<Prepared
         layout,
         _lock: lock,
         started,
-        todo,
+        todo: step.todo,
         report,
     })
+}
+
+/// What to run next: this shard's missing runs (of the level being run, for a refining
+/// sweep), longest predicted first, and how many runs the shard has in the planned levels.
+struct Step {
+    todo: Vec<Task>,
+    mine: usize,
+    progress: Option<Progress>,
+}
+
+fn next_step(def: &SweepDef, opts: &SweepOptions, rows: &[Row]) -> Step {
+    let done: BTreeSet<(u32, u32)> = rows.iter().filter_map(|r| r.key()).collect();
+    let (levels, progress) = planned_tasks(def, rows);
+    let mut mine = 0;
+    let mut todo = Vec::new();
+    for (l, tasks) in levels.iter().enumerate() {
+        let shard: Vec<Task> = tasks
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| opts.shard.contains(*k))
+            .map(|(_, t)| *t)
+            .collect();
+        mine += shard.len();
+        if opts.max_level.is_some_and(|m| l as u32 > m) {
+            mine -= shard.len();
+            break;
+        }
+        todo.extend(
+            shard
+                .into_iter()
+                .filter(|t| !done.contains(&(t.point as u32, t.replicate))),
+        );
+    }
+    // Longest predicted runs first (a stable sort: equal costs keep their order).
+    if todo.len() > 1 {
+        let points: Vec<usize> = todo
+            .iter()
+            .map(|t| t.point)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let cost: std::collections::BTreeMap<usize, f64> = points
+            .iter()
+            .copied()
+            .zip(super::cost::predicted_run_s(def, &points))
+            .collect();
+        let mut order: Vec<(f64, Task)> = todo.into_iter().map(|t| (cost[&t.point], t)).collect();
+        order.sort_by(|a, b| b.0.total_cmp(&a.0));
+        todo = order.into_iter().map(|(_, t)| t).collect();
+    }
+    Step {
+        todo,
+        mine,
+        progress,
+    }
 }
 
 /// Runs the missing runs of `opts.shard` of `def` into `opts.out` ([`prepare`], then
@@ -430,13 +499,20 @@ pub fn run_sweep(
 }
 
 impl Prepared<'_> {
-    /// Runs of this shard still to do.
+    /// Runs of this shard still to do (of the level being run, for a refining sweep).
     pub fn todo(&self) -> usize {
         self.todo.len()
     }
 
+    /// The refinement's progress when the folder was read, for a refining sweep.
+    pub fn progress(&self) -> Option<&Progress> {
+        self.report.refine.as_ref()
+    }
+
     /// Runs the remaining runs in parallel until done, stopped by `stop`, or halted by a
-    /// write that keeps failing.
+    /// write that keeps failing. A refining sweep runs its levels in turn, each planned from
+    /// the rows of the ones before, until the refinement is complete, `--level` is reached,
+    /// or a level waits for runs of other shards.
     pub fn run(
         self,
         stop: &AtomicBool,
@@ -451,7 +527,69 @@ impl Prepared<'_> {
             todo,
             report,
         } = self;
-        run_todo(def, opts, &layout, started, todo, report, stop, observer)
+        let since = Instant::now();
+        let mut total = run_todo(def, opts, &layout, started, todo, report, stop, observer)?;
+        while def.refine.is_some() && !total.interrupted {
+            let (rows, _) = collect_rows(def, &layout, OnDamage::Quarantine)?;
+            let step = next_step(def, opts, &rows);
+            let progress = step
+                .progress
+                .clone()
+                .expect("a refining sweep has progress");
+            let level_open = progress.current().is_some();
+            let beyond = progress
+                .current()
+                .is_some_and(|l| opts.max_level.is_some_and(|m| l as u32 > m));
+            total.refine = step.progress.clone();
+            total.shard_runs = step.mine;
+            if step.todo.is_empty() {
+                if level_open && !beyond {
+                    let level = progress.current().unwrap_or(0);
+                    let have: BTreeSet<usize> = rows
+                        .iter()
+                        .filter_map(|r| r.key())
+                        .map(|k| k.0 as usize)
+                        .collect();
+                    let missing = progress.levels[level]
+                        .iter()
+                        .filter(|p| !have.contains(p))
+                        .count();
+                    total.waiting = Some(format!(
+                        "level {level} waits for {missing} point(s) of other shards; run the next level when they are done"
+                    ));
+                }
+                break;
+            }
+            let next = SweepReport {
+                shard_runs: step.mine,
+                done_before: step.mine - step.todo.len(),
+                ..Default::default()
+            };
+            let r = run_todo(def, opts, &layout, started, step.todo, next, stop, observer)?;
+            total.absorb(r);
+        }
+        if def.refine.is_some() {
+            total.parallel_efficiency = total.run_seconds
+                / (opts.threads.max(1) as f64 * since.elapsed().as_secs_f64()).max(1e-9);
+        }
+        Ok(total)
+    }
+}
+
+impl SweepReport {
+    /// Adds the report of a later call (the next level of a refining sweep).
+    fn absorb(&mut self, r: SweepReport) {
+        self.shard_runs = r.shard_runs;
+        self.done_now += r.done_now;
+        // r.done_before counts every run complete when the later call started, those of
+        // earlier calls included.
+        self.done_before = (r.done_before + r.done_now).saturating_sub(self.done_now);
+        self.failed.extend(r.failed);
+        self.write_error = r.write_error;
+        self.lost_runs += r.lost_runs;
+        self.run_seconds += r.run_seconds;
+        self.interrupted = r.interrupted;
+        self.parts_written.extend(r.parts_written);
     }
 }
 
@@ -718,13 +856,7 @@ fn run_guarded(def: &SweepDef, layout: &Layout, t: Task, stop: &AtomicBool) -> F
         def.describe(t.point),
         t.replicate
     );
-    let row = build_row(
-        def,
-        t.point,
-        t.replicate,
-        t.seed,
-        RunResult::Failed(&message),
-    );
+    let row = build_row(def, &t, RunResult::Failed(&message));
     Finished::Row(row, Some(message))
 }
 
@@ -758,11 +890,5 @@ fn run_task(def: &SweepDef, layout: &Layout, t: Task) -> Result<Row, TaskError> 
         let tmp = tmp_name(&layout.tmp(), &path);
         write_spikes(&path, Some(&tmp), &o.recording, &md).map_err(TaskError::Write)?;
     }
-    Ok(build_row(
-        def,
-        t.point,
-        t.replicate,
-        t.seed,
-        RunResult::Done(&o),
-    ))
+    Ok(build_row(def, &t, RunResult::Done(&o)))
 }

@@ -479,8 +479,15 @@ pub fn render_script(def: &SweepDef, opts: &SlurmOptions, paths: &ScriptPaths) -
     s.push_str("THREADS=\"${SLURM_CPUS_PER_TASK:-1}\"\n");
     s.push_str("export RAYON_NUM_THREADS=\"$THREADS\"\n");
     s.push_str("echo \"[brunel] array task ${SLURM_ARRAY_TASK_ID} of ${SLURM_ARRAY_TASK_COUNT:-?} on $(hostname), $THREADS threads, $(date -Is)\"\n");
+    let level = if def.refine.is_some() {
+        s.push_str("# An adaptive sweep: each level is one submission of this array (see the .submit.sh\n# beside it), the level passed in BRUNEL_LEVEL.\n");
+        s.push_str("LEVEL=\"${BRUNEL_LEVEL:?submit the levels with the .submit.sh script beside this one}\"\n");
+        " --level \"$LEVEL\""
+    } else {
+        ""
+    };
     s.push_str(&format!(
-        "exec {} sweep {} --out {} --shard \"${{SLURM_ARRAY_TASK_ID}}/{}\" --threads \"$THREADS\" --no-plots{}\n",
+        "exec {} sweep {} --out {} --shard \"${{SLURM_ARRAY_TASK_ID}}/{}\" --threads \"$THREADS\" --no-plots{level}{}\n",
         shell_quote(&paths.exe),
         shell_quote(&paths.definition),
         shell_quote(&paths.out),
@@ -492,6 +499,32 @@ pub fn render_script(def: &SweepDef, opts: &SlurmOptions, paths: &ScriptPaths) -
         }
     ));
     s
+}
+
+/// For an adaptive sweep: the bash script that submits the array script once per level,
+/// each level with `--dependency=afterok` on the one before, so level r starts only when
+/// every task of level r − 1 completed. Running it again resumes (finished runs are kept;
+/// a level already complete ends at once). A task stopped by its time limit or preemption
+/// exits non-zero, so later levels are not started: run the script again.
+pub fn render_submit(def: &SweepDef, script: &Path) -> Option<String> {
+    let r = def.refine.as_ref()?;
+    let mut s = String::new();
+    s.push_str("#!/bin/bash\n");
+    s.push_str(&format!(
+        "# Written by `brunel slurm` for the adaptive sweep {}: levels 0 to {}, one job array each,\n# chained with --dependency=afterok. Submit with: bash <this file>. Running it again resumes.\n",
+        def.name, r.levels
+    ));
+    s.push_str("set -euo pipefail\n");
+    s.push_str(&format!("script={}\n", shell_quote(script)));
+    s.push_str("prev=\"\"\n");
+    s.push_str(&format!("for level in $(seq 0 {}); do\n", r.levels));
+    s.push_str("  dep=()\n");
+    s.push_str("  if [ -n \"$prev\" ]; then dep=(--dependency=afterok:\"$prev\"); fi\n");
+    s.push_str("  id=$(sbatch --parsable ${dep[@]+\"${dep[@]}\"} --export=ALL,BRUNEL_LEVEL=\"$level\" \"$script\")\n");
+    s.push_str("  prev=\"${id%%;*}\"\n");
+    s.push_str("  echo \"level $level: job array $prev\"\n");
+    s.push_str("done\n");
+    Some(s)
 }
 
 /// Checks that a results folder's absolute path can stand unquoted on the
@@ -585,6 +618,8 @@ pub fn check_folder_definition(def: &SweepDef, layout: &Layout) -> Result<(), Sl
 pub struct WrittenScript {
     /// The sbatch script.
     pub script: PathBuf,
+    /// For an adaptive sweep, the script that submits it once per level ([`render_submit`]).
+    pub submit: Option<PathBuf>,
     /// Absolute paths the script refers to.
     pub paths: ScriptPaths,
 }
@@ -615,12 +650,28 @@ pub fn write_script(
     let logs = slurm_dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(StoreError::io(&logs))?;
     let script = slurm_dir.join(format!("{}.sbatch", def.name));
-    store::write_atomic(&script, |f| {
+    write_text(&script, &text)?;
+    let submit = match render_submit(def, &script) {
+        Some(text) => {
+            let path = slurm_dir.join(format!("{}.submit.sh", def.name));
+            write_text(&path, &text)?;
+            Some(path)
+        }
+        None => None,
+    };
+    Ok(WrittenScript {
+        script,
+        submit,
+        paths,
+    })
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), SlurmError> {
+    store::write_atomic(path, |f| {
         use std::io::Write;
-        f.write_all(text.as_bytes())
-            .map_err(StoreError::io(&script))
+        f.write_all(text.as_bytes()).map_err(StoreError::io(path))
     })?;
-    Ok(WrittenScript { script, paths })
+    Ok(())
 }
 
 #[cfg(test)]
