@@ -85,6 +85,18 @@ pub enum Command {
         #[command(flatten)]
         limits: sweep::LimitArgs,
     },
+    /// Hold an adaptive sweep's map against a dense grid over the same parameters: the share
+    /// of the dense grid's points whose label the adaptive map shows (each lattice point
+    /// takes the label of the run point that stands for it), and the runs each took.
+    Compare {
+        /// Results folder of the adaptive sweep (a definition with [refine]).
+        adaptive: std::path::PathBuf,
+        /// Results folder of the dense grid (best at the adaptive sweep's finest spacing
+        /// with `seeds = "coordinates"`, so shared points are the same runs).
+        dense: std::path::PathBuf,
+        #[command(flatten)]
+        limits: sweep::LimitArgs,
+    },
     /// Write an sbatch script that runs a sweep as a SLURM job array (one task per shard).
     Slurm(sweep::SlurmArgs),
     /// Measure engine speed (neuron-steps/s, synaptic events/s) on fixed networks.
@@ -123,6 +135,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             limits,
         } => sweep::merge_cmd(&dir, no_plots, &limits),
         Command::Plot { dir, limits } => sweep::plot_cmd(&dir, &limits),
+        Command::Compare {
+            adaptive,
+            dense,
+            limits,
+        } => sweep::compare_cmd(&adaptive, &dense, &limits),
         Command::Slurm(a) => sweep::slurm(a),
         Command::Bench(a) => bench::run(a),
     }

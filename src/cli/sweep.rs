@@ -413,6 +413,45 @@ pub fn plot_cmd(dir: &Path, limits: &LimitArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `brunel compare ADAPTIVE DENSE`: the agreement of an adaptive map with a dense grid.
+pub fn compare_cmd(adaptive: &Path, dense: &Path, limits: &LimitArgs) -> anyhow::Result<()> {
+    let mut sides = Vec::new();
+    for dir in [adaptive, dense] {
+        let def = folder_definition_with(dir, &limits.limits())?;
+        let g = gather(&def, &Layout::new(dir))?;
+        warn_damaged(&g.damaged);
+        if !g.missing.is_empty() || g.refine.as_ref().is_some_and(|p| !p.complete) {
+            bail!(
+                "{}: incomplete ({} runs missing); finish it first with brunel sweep",
+                dir.display(),
+                g.missing.len()
+            );
+        }
+        sides.push((def, g.rows));
+    }
+    let c =
+        crate::sweep::report::compare_to_dense(&sides[0].0, &sides[0].1, &sides[1].0, &sides[1].1)
+            .map_err(anyhow::Error::msg)?;
+    println!(
+        "{} of {} dense points agree ({:.1} %); adaptive {} runs = {:.1} % of the dense grid's {}{}",
+        c.agree,
+        c.points,
+        100.0 * c.agree as f64 / c.points.max(1) as f64,
+        c.adaptive_runs,
+        100.0 * c.adaptive_runs as f64 / c.dense_runs.max(1) as f64,
+        c.dense_runs,
+        if c.off_lattice > 0 {
+            format!("; {} dense points lie off the adaptive lattice (not compared)", c.off_lattice)
+        } else {
+            String::new()
+        }
+    );
+    for (what, got, want) in &c.examples {
+        println!("  {what}: adaptive map {got}, dense grid {want}");
+    }
+    Ok(())
+}
+
 #[derive(Debug, clap::Args)]
 pub struct SlurmArgs {
     /// Sweep definition (TOML).

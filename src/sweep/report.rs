@@ -283,6 +283,82 @@ fn refined_table(def: &SweepDef, rows: &[Row]) -> String {
     out
 }
 
+/// An adaptive map held against a dense grid of the same axes ([`compare_to_dense`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DenseComparison {
+    /// Dense points on the adaptive sweep's lattice with a label in both.
+    pub points: usize,
+    /// Of those, the points whose labels agree.
+    pub agree: usize,
+    /// Dense points off the lattice (not compared).
+    pub off_lattice: usize,
+    /// Runs of each sweep (rows).
+    pub adaptive_runs: usize,
+    pub dense_runs: usize,
+    /// Up to 20 disagreeing points: (`g=…, eta=…`, adaptive label, dense label).
+    pub examples: Vec<(String, Regime, Regime)>,
+}
+
+/// Compares the labels of an adaptive sweep (each lattice point shows its owner's label, as
+/// its map does) with a dense sweep's over the same two parameters, point by point.
+pub fn compare_to_dense(
+    adaptive: &SweepDef,
+    adaptive_rows: &[Row],
+    dense: &SweepDef,
+    dense_rows: &[Row],
+) -> Result<DenseComparison, String> {
+    if adaptive.refine.is_none() {
+        return Err(format!(
+            "{}: not an adaptive sweep (no [refine])",
+            adaptive.source
+        ));
+    }
+    let names = |d: &SweepDef| d.axes.iter().map(|a| a.param.clone()).collect::<Vec<_>>();
+    if names(adaptive) != names(dense) || !dense.is_grid {
+        return Err(format!(
+            "{} sweeps {:?}, {} sweeps {:?}{}: expected a grid over the same two parameters in the same order",
+            adaptive.source,
+            names(adaptive),
+            dense.source,
+            names(dense),
+            if dense.is_grid { "" } else { " as a point list" }
+        ));
+    }
+    let filled = regime_grid(adaptive, adaptive_rows);
+    let theirs = label_grid(dense, dense_rows, "regime");
+    let find = |v: &[f64], x: f64| v.iter().position(|&a| same_value(a, x));
+    let mut out = DenseComparison {
+        points: 0,
+        agree: 0,
+        off_lattice: 0,
+        adaptive_runs: adaptive_rows.len(),
+        dense_runs: dense_rows.len(),
+        examples: vec![],
+    };
+    for (dy, row) in theirs.iter().enumerate() {
+        for (dx, label) in row.iter().enumerate() {
+            let Some(want) = label else { continue };
+            let (x, y) = (dense.axes[0].values[dx], dense.axes[1].values[dy]);
+            let (Some(ix), Some(iy)) = (
+                find(&adaptive.axes[0].values, x),
+                find(&adaptive.axes[1].values, y),
+            ) else {
+                out.off_lattice += 1;
+                continue;
+            };
+            let Some(got) = filled[iy][ix] else { continue };
+            out.points += 1;
+            if got == *want {
+                out.agree += 1;
+            } else if out.examples.len() < 20 {
+                let what = format!("{}={x}, {}={y}", dense.axes[0].param, dense.axes[1].param);
+                out.examples.push((what, got, *want));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The figures stopped before all were drawn (a signal arrived).
 #[derive(Debug, thiserror::Error)]
 #[error("stopped by a signal while drawing figures ({drawn} drawn); redraw them with `brunel plot {folder}`")]
