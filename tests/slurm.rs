@@ -83,6 +83,62 @@ fn diagnostics(job: &str, dir: &Path) -> String {
     s
 }
 
+/// Polls until job `job` has left the queue, cancelling it with diagnostics after
+/// [`DEADLINE`].
+fn wait_gone(job: &str, arr: &Path, d: &Path) {
+    let submitted = Instant::now();
+    loop {
+        let q = run("squeue", &["-h", "-j", job], d).unwrap();
+        let out = String::from_utf8_lossy(&q.stdout);
+        let gone = if q.status.success() {
+            out.trim().is_empty()
+        } else {
+            // A purged record reads "Invalid job id specified"; anything else is transient.
+            stderr(&q).contains("Invalid job id")
+        };
+        if gone {
+            return;
+        }
+        if submitted.elapsed() > DEADLINE {
+            let diag = diagnostics(job, arr);
+            let _ = run("scancel", &[job], d);
+            panic!(
+                "array job {job} not finished after {} s; cancelled it.{diag}",
+                DEADLINE.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// Asserts that every one of the `tasks` array tasks of `job` ended COMPLETED.
+fn assert_completed(job: &str, tasks: usize, arr: &Path, d: &Path) {
+    let st = run(
+        "squeue",
+        &["-h", "-r", "-t", "all", "-j", job, "-o", "%i %T"],
+        d,
+    )
+    .unwrap();
+    assert!(st.status.success(), "squeue failed: {}", text(&st));
+    let mut states: Vec<(String, String)> = String::from_utf8_lossy(&st.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (id, state) = l.trim().split_once(' ')?;
+            Some((id.to_string(), state.trim().to_string()))
+        })
+        .collect();
+    states.sort();
+    let expected: Vec<(String, String)> = (0..tasks)
+        .map(|i| (format!("{job}_{i}"), "COMPLETED".to_string()))
+        .collect();
+    assert_eq!(
+        states,
+        expected,
+        "every array task must end COMPLETED{}",
+        diagnostics(job, arr)
+    );
+}
+
 /// The unsharded reference run. SLURM_ARRAY_* are removed so that the run is the whole sweep
 /// even when this test itself runs inside an array job.
 fn unsharded(d: &Path, out: &str) -> Output {
@@ -175,56 +231,12 @@ fn a_sweep_run_as_a_slurm_job_array_equals_the_unsharded_run() {
 
     // 3. Poll until the array has left the queue (all its tasks ended), with a deadline.
     let submitted = Instant::now();
-    loop {
-        let q = run("squeue", &["-h", "-j", &job], &d).unwrap();
-        let out = String::from_utf8_lossy(&q.stdout);
-        let gone = if q.status.success() {
-            out.trim().is_empty()
-        } else {
-            // A purged record reads "Invalid job id specified"; anything else is transient.
-            stderr(&q).contains("Invalid job id")
-        };
-        if gone {
-            break;
-        }
-        if submitted.elapsed() > DEADLINE {
-            let diag = diagnostics(&job, &arr);
-            let _ = run("scancel", &[&job], &d);
-            panic!(
-                "array job {job} not finished after {} s; cancelled it.{diag}",
-                DEADLINE.as_secs()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    wait_gone(&job, &arr, &d);
     let array_s = submitted.elapsed().as_secs_f64();
     println!("array job {job} left the queue after {array_s:.1} s");
 
     // 4. Every task ended COMPLETED (records stay for MinJobAge; there is no sacct).
-    let st = run(
-        "squeue",
-        &["-h", "-r", "-t", "all", "-j", &job, "-o", "%i %T"],
-        &d,
-    )
-    .unwrap();
-    assert!(st.status.success(), "squeue failed: {}", text(&st));
-    let mut states: Vec<(String, String)> = String::from_utf8_lossy(&st.stdout)
-        .lines()
-        .filter_map(|l| {
-            let (id, state) = l.trim().split_once(' ')?;
-            Some((id.to_string(), state.trim().to_string()))
-        })
-        .collect();
-    states.sort();
-    let expected: Vec<(String, String)> = (0..SHARDS)
-        .map(|i| (format!("{job}_{i}"), "COMPLETED".to_string()))
-        .collect();
-    assert_eq!(
-        states,
-        expected,
-        "every array task must end COMPLETED{}",
-        diagnostics(&job, &arr)
-    );
+    assert_completed(&job, SHARDS, &arr, &d);
 
     // 5. One log per task, each saying which shard it ran.
     for i in 0..SHARDS {
@@ -263,6 +275,67 @@ fn a_sweep_run_as_a_slurm_job_array_equals_the_unsharded_run() {
         "slurm test: array {array_s:.1} s, unsharded reference {:.1} s, total {:.1} s",
         t_ref.elapsed().as_secs_f64(),
         t0.elapsed().as_secs_f64()
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+#[ignore = "needs a SLURM cluster: .ci/run starts one (scripts/setup-slurm.sh) and runs this with --ignored"]
+fn an_adaptive_sweep_runs_as_one_chained_array_per_level_and_equals_the_unsharded_run() {
+    if let Err(why) = slurm_cluster() {
+        panic!("no working SLURM cluster: {why}");
+    }
+    let d = scratch("slurm-adaptive");
+    let def = "name = \"adslurm\"\nmodel = \"brunel\"\nseed = 3\nduration_ms = 200\nwarmup_ms = 50\n[fixed]\nN_E = 400\nN_I = 100\nepsilon = 0.2\nv_sample_n = 40\n[[axis]]\nparam = \"g\"\nvalues = [2, 5, 8]\n[[axis]]\nparam = \"eta\"\nvalues = [1, 3]\n[refine]\nlevels = 2\n";
+    std::fs::write(d.join("s.toml"), def).unwrap();
+    let gen = brunel(
+        &[
+            "slurm", "s.toml", "--shards", "2", "--time", "00:10:00", "--out", "arr",
+        ],
+        &d,
+    );
+    assert!(gen.status.success(), "brunel slurm failed: {}", text(&gen));
+    let arr = d.join("arr");
+    let submit = std::fs::canonicalize(&arr)
+        .unwrap()
+        .join("slurm/adslurm.submit.sh");
+    let said = String::from_utf8_lossy(&gen.stdout);
+    assert!(
+        said.contains("bash ") && said.contains("adslurm.submit.sh"),
+        "{said}"
+    );
+
+    // The submit script chains one array per level (0, 1, 2) with afterok.
+    let sub = run("bash", &[submit.to_str().unwrap()], &d).unwrap();
+    assert!(sub.status.success(), "submit script failed: {}", text(&sub));
+    let jobs: Vec<String> = String::from_utf8_lossy(&sub.stdout)
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("level ")?
+                .split_once(": job array ")
+                .map(|(_, j)| j.trim().to_string())
+        })
+        .collect();
+    assert_eq!(jobs.len(), 3, "one array per level: {}", text(&sub));
+    for job in &jobs {
+        wait_gone(job, &arr, &d);
+    }
+    for job in &jobs {
+        assert_completed(job, 2, &arr, &d);
+    }
+    let m = brunel(&["merge", "arr", "--no-plots"], &d);
+    assert!(m.status.success(), "brunel merge failed: {}", text(&m));
+    let r = unsharded(&d, "ref");
+    assert!(r.status.success(), "unsharded sweep failed: {}", text(&r));
+    let (sharded, reference) = (rows(&arr), rows(&d.join("ref")));
+    assert!(
+        reference.len() > 6,
+        "the map refines: {} runs",
+        reference.len()
+    );
+    assert_eq!(
+        sharded, reference,
+        "levels as chained SLURM arrays = the unsharded run"
     );
     let _ = std::fs::remove_dir_all(&d);
 }

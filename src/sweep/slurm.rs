@@ -445,11 +445,18 @@ pub fn render_script(def: &SweepDef, opts: &SlurmOptions, paths: &ScriptPaths) -
     let slurm_dir = paths.slurm_dir();
     let mut s = String::new();
     s.push_str("#!/bin/bash\n");
+    let size = match &def.refine {
+        Some(r) => format!(
+            "adaptive: levels 0 to {}, at most {} runs, each level in {} shards",
+            r.levels,
+            r.max_runs.unwrap_or(def.n_runs()),
+            opts.shards
+        ),
+        None => format!("{} runs in {} shards", def.n_runs(), opts.shards),
+    };
     s.push_str(&format!(
-        "# Written by `brunel slurm` for sweep {} ({} runs in {} shards).\n",
-        def.name,
-        def.n_runs(),
-        opts.shards
+        "# Written by `brunel slurm` for sweep {} ({size}).\n",
+        def.name
     ));
     s.push_str(&format!("#SBATCH --job-name={}\n", def.name));
     s.push_str(&format!("#SBATCH --array=0-{}\n", opts.shards - 1));
