@@ -82,7 +82,7 @@ impl Progress {
     pub fn line(&self) -> String {
         let el = self.start.elapsed().as_secs_f64();
         let rate = self.done as f64 / el.max(1e-9);
-        let eta = (self.total - self.done) as f64 / rate;
+        let eta = self.total.saturating_sub(self.done) as f64 / rate;
         format!(
             "{}: {}/{} runs ({:.1} %), {:.2} runs/s, elapsed {}, ETA {}",
             self.label,
@@ -110,6 +110,13 @@ impl Progress {
 }
 
 impl crate::sweep::SweepObserver for Progress {
+    /// Runs of a sweep's next stage (an adaptive sweep's next level) extend the total.
+    fn started(&mut self, todo: usize) {
+        self.total = self.done + todo as u64;
+        if let Some(b) = &self.bar {
+            b.set_length(self.total);
+        }
+    }
     fn run_done(&mut self) {
         self.inc();
     }
