@@ -1244,7 +1244,10 @@ eta = 1.5
                 n += 1;
             }
         }
-        assert!(n >= 4);
+        assert!(n >= 6);
         assert_eq!(SweepDef::embedded_default().name, "brunel-phase-quick");
+        let check =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/dense-check-quick.toml");
+        SweepDef::load(&check).unwrap_or_else(|e| panic!("{e}"));
     }
 }
