@@ -173,6 +173,7 @@ mod tests {
             chi: 0.3,
             spectrum_peak_hz: peak,
             spectrum_peak_share: 0.1,
+            oscillation_strength: f64::NAN,
         }
     }
 

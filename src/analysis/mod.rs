@@ -82,6 +82,11 @@ pub struct Measures {
     pub spectrum_peak_hz: f64,
     /// Share of the total power (above 0 Hz) in that peak (peak bin ± 2 bins).
     pub spectrum_peak_share: f64,
+    /// Power of that peak over the flat floor of independent Poisson neurons at the same
+    /// rate ([`spectrum::Spectrum::poisson_floor`]): ~1–3 for an asynchronous network of any
+    /// size and rate, ≫ 1 for a global oscillation. A continuous, rate-independent measure
+    /// of oscillation to draw one's own line with. NaN without spikes.
+    pub oscillation_strength: f64,
 }
 
 impl Measures {
@@ -288,9 +293,15 @@ pub fn measure(rec: &Recording, warmup_steps: usize, s: &AnalysisSettings) -> Me
     let n_all = offset as f64;
     let rate: Vec<f64> = hist.iter().map(|c| c / (n_all * dt * 1e-3)).collect();
     let seg = (s.welch_segment_ms / dt).round() as usize;
-    let (spectrum_peak_hz, spectrum_peak_share) = spectrum::welch(&rate, dt, seg)
-        .and_then(|sp| sp.peak(s.spectrum_min_hz))
-        .unwrap_or((f64::NAN, f64::NAN));
+    let mean_rate_hz = rate.iter().sum::<f64>() / rate.len().max(1) as f64;
+    let (spectrum_peak_hz, spectrum_peak_share, oscillation_strength) =
+        spectrum::welch(&rate, dt, seg)
+            .and_then(|sp| {
+                let (f, share, power) = sp.peak_bin(s.spectrum_min_hz)?;
+                let floor = sp.poisson_floor(mean_rate_hz, n_all, dt);
+                Some((f, share, power / floor))
+            })
+            .unwrap_or((f64::NAN, f64::NAN, f64::NAN));
 
     let chi = rec
         .voltages
@@ -312,6 +323,7 @@ pub fn measure(rec: &Recording, warmup_steps: usize, s: &AnalysisSettings) -> Me
         chi,
         spectrum_peak_hz,
         spectrum_peak_share,
+        oscillation_strength,
     }
 }
 
@@ -371,6 +383,58 @@ mod tests {
         );
         assert!(m.spectrum_peak_hz.is_nan());
         assert_eq!(m.all.cv_fraction, 0.0);
+    }
+
+    /// Spikes of `n` neurons over `n_steps` steps of 0.1 ms, each neuron firing in a step
+    /// with probability rate(t)·dt (Bernoulli ≈ Poisson at these rates), seeded.
+    fn bernoulli_population(n: usize, n_steps: usize, rate_hz: impl Fn(f64) -> f64) -> Recording {
+        use rand::RngExt;
+        let mut rng = crate::rng::stream(99, crate::rng::Purpose::Drive);
+        let (mut steps, mut neurons) = (vec![], vec![]);
+        for s in 0..n_steps {
+            let p = rate_hz(s as f64 * 1e-4) * 1e-4;
+            for j in 0..n {
+                if rng.random::<f64>() < p {
+                    steps.push(s as u32 + 1);
+                    neurons.push(j as u32);
+                }
+            }
+        }
+        rec(steps, neurons, n, n_steps)
+    }
+
+    #[test]
+    fn oscillation_strength_is_near_one_for_poisson_neurons_and_large_for_an_oscillation() {
+        // 400 independent neurons at 20 Hz for 3 s: the spectrum lies on the Poisson floor,
+        // whose maximum over ~2000 bins of a Welch average of ~13 segments stays below ~3.
+        let flat = measure(
+            &bernoulli_population(400, 30_000, |_| 20.0),
+            0,
+            &AnalysisSettings::default(),
+        );
+        assert!(
+            (0.8..3.5).contains(&flat.oscillation_strength),
+            "{}",
+            flat.oscillation_strength
+        );
+        // The same neurons modulated at 40 Hz by ±30 %: a peak far above the floor.
+        let osc = measure(
+            &bernoulli_population(400, 30_000, |t| {
+                20.0 * (1.0 + 0.3 * (2.0 * std::f64::consts::PI * 40.0 * t).sin())
+            }),
+            0,
+            &AnalysisSettings::default(),
+        );
+        assert!(
+            osc.oscillation_strength > 20.0,
+            "{}",
+            osc.oscillation_strength
+        );
+        assert!(
+            (osc.spectrum_peak_hz - 40.0).abs() < 3.0,
+            "{}",
+            osc.spectrum_peak_hz
+        );
     }
 
     #[test]

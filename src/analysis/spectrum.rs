@@ -61,6 +61,11 @@ impl Spectrum {
     /// the total power above 0 Hz (the peak bin and its two neighbours on each side, the
     /// main lobe of the Hann window). None when there is no power at all.
     pub fn peak(&self, min_hz: f64) -> Option<(f64, f64)> {
+        self.peak_bin(min_hz).map(|(f, share, _)| (f, share))
+    }
+
+    /// [`Spectrum::peak`] with the power of the peak bin itself.
+    pub fn peak_bin(&self, min_hz: f64) -> Option<(f64, f64, f64)> {
         let k0 = ((min_hz / self.df_hz).ceil() as usize).max(1);
         let total: f64 = self.power[1..].iter().sum();
         if k0 >= self.power.len() || !(total > 0.0) {
@@ -77,7 +82,17 @@ impl Spectrum {
         let lo = k.saturating_sub(2).max(1);
         let hi = (k + 2).min(self.power.len() - 1);
         let share = self.power[lo..=hi].iter().sum::<f64>() / total;
-        Some((k as f64 * self.df_hz, share))
+        Some((k as f64 * self.df_hz, share, self.power[k]))
+    }
+
+    /// The expected power of every bin for `n_neurons` independent Poisson neurons firing at
+    /// `rate_hz` each, sampled as a population rate (Hz per neuron) every `dt_ms`: the flat
+    /// floor a finite asynchronous network's spectrum sits on. The rate series then has
+    /// variance rate/(N·dt) per sample, and a periodic Hann window of n samples passes
+    /// Σw² = 3n/8 of it into each bin.
+    pub fn poisson_floor(&self, rate_hz: f64, n_neurons: f64, dt_ms: f64) -> f64 {
+        let n = 2 * (self.power.len() - 1);
+        rate_hz / (n_neurons * dt_ms * 1e-3) * 3.0 * n as f64 / 8.0
     }
 }
 

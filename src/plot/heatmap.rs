@@ -96,6 +96,7 @@ pub fn column_label(col: &str) -> String {
         "fano_factor_slow" => "Fano factor of population count (10 ms bins)".into(),
         "spectrum_peak_hz" => "population spectrum peak (Hz)".into(),
         "spectrum_peak_share" => "share of power in the peak".into(),
+        "oscillation_strength" => "spectral peak / Poisson floor".into(),
         "theory_rate_hz" => "mean-field rate (Hz)".into(),
         "theory_cv_isi" => "mean-field CV of ISI".into(),
         "theory_growth_per_s" => "growth rate of the leading mode (1/s)".into(),

@@ -156,6 +156,7 @@ fn nan_measures(names: &[String]) -> Measures {
         chi: f64::NAN,
         spectrum_peak_hz: f64::NAN,
         spectrum_peak_share: f64::NAN,
+        oscillation_strength: f64::NAN,
     }
 }
 
@@ -222,6 +223,7 @@ pub fn build_row(def: &SweepDef, t: &Task, r: RunResult) -> Row {
     cells.push(("chi".into(), f(m.chi)));
     cells.push(("spectrum_peak_hz".into(), f(m.spectrum_peak_hz)));
     cells.push(("spectrum_peak_share".into(), f(m.spectrum_peak_share)));
+    cells.push(("oscillation_strength".into(), f(m.oscillation_strength)));
     cells.push(("n_spikes".into(), Value::U64(m.all.n_spikes)));
     cells.push(("synaptic_events".into(), Value::U64(events)));
     cells.push(("regime".into(), Value::Str(regime.into())));
