@@ -175,15 +175,27 @@ fn cell_chart<'a, 'b>(
     Ok(chart)
 }
 
-/// Fills every cell (`colours[iy][ix]`) of a cell chart.
+/// Fills every cell (`colours[iy][ix]`) of a cell chart. Neighbouring cells of one row with
+/// the same colour are drawn as one rectangle (given in row order), so a refined sweep's
+/// lattice of millions of cells costs a rectangle per run of equal colour, not per cell.
 fn fill_cells(
     chart: &mut CellChart<'_, '_>,
     path: &Path,
     colours: impl Iterator<Item = (usize, usize, RGBColor)>,
 ) -> Result<(), PlotError> {
-    let rects = colours.map(|(ix, iy, c)| {
-        let (x, y) = (ix as f64, iy as f64);
-        Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], c.filled())
+    let mut runs: Vec<(usize, usize, usize, RGBColor)> = Vec::new();
+    for (ix, iy, c) in colours {
+        match runs.last_mut() {
+            Some((y, _, x1, rc)) if *y == iy && *x1 + 1 == ix && *rc == c => *x1 = ix,
+            _ => runs.push((iy, ix, ix, c)),
+        }
+    }
+    let rects = runs.into_iter().map(|(iy, x0, x1, c)| {
+        let y = iy as f64;
+        Rectangle::new(
+            [(x0 as f64 - 0.5, y - 0.5), (x1 as f64 + 0.5, y + 0.5)],
+            c.filled(),
+        )
     });
     plot_try!(path, chart.draw_series(rects));
     Ok(())

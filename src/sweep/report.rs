@@ -65,9 +65,10 @@ pub fn levels_summary(def: &SweepDef, rows: &[Row]) -> Option<String> {
         .collect::<Vec<_>>()
         .join(", ");
     let runs = p.planned_runs(def.replicates);
+    let share = 100.0 * runs as f64 / def.n_runs() as f64;
     let mut out = format!(
-        "adaptive refinement: {per_level}; {runs} runs, {:.0} % of the {} runs of the dense grid at the finest spacing",
-        100.0 * runs as f64 / def.n_runs() as f64,
+        "adaptive refinement: {per_level}; {runs} runs, {} % of the {} runs of the dense grid at the finest spacing",
+        if share >= 1.0 { format!("{share:.0}") } else { format!("{share:.2}") },
         def.n_runs()
     );
     if let Some(why) = &p.stopped {
