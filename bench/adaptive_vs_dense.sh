@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 12's check: the adaptive quick map against a dense grid at the quick map's size.
-# Runs sweeps/brunel-phase-adaptive-quick.toml and bench/dense-check-quick.toml (every other
-# point of the adaptive sweep's finest lattice, same seeds), then `brunel compare`.
-# ~10 + ~10 minutes on 2 cores. Usage: bash bench/adaptive_vs_dense.sh [OUT_DIR]
+# Runs sweeps/brunel-phase-adaptive-quick.toml and bench/dense-check-quick.toml (the adaptive
+# sweep's whole finest lattice, same seeds), then `brunel compare`.
+# ~8 + ~35 minutes on 2 cores. Usage: bash bench/adaptive_vs_dense.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-results/adaptive-check}"
