@@ -455,6 +455,15 @@ pub struct RegimeMap<'a> {
     /// A refining sweep's leaf cells (lattice corner and side), outlined so the map shows
     /// where it was measured finely and where a few corners stand for a whole region.
     pub leaves: Option<Vec<crate::sweep::refine::Cell>>,
+    /// The theory's boundary lines in axis values (x, y), each drawn and labelled.
+    pub lines: Vec<MapLine>,
+}
+
+/// A named polyline in the axes' values (e.g. a stability boundary `AI|SI-fast` in g, η).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapLine {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
 }
 
 /// Draws the regime map: one colour per regime, a legend, the balance line g = 4 (where g is
@@ -481,8 +490,15 @@ pub fn regime_map(map: &RegimeMap, path: &Path, title: &str) -> Result<(), PlotE
         draw_rate_contours(&mut chart, path, th)?;
     }
     draw_balance_line(&mut chart, path, map)?;
+    draw_map_lines(&mut chart, path, map)?;
     let crossed = draw_disagreement(&mut chart, path, map)?;
-    draw_regime_legend(&legend, path, map.theory.is_some(), crossed)?;
+    draw_regime_legend(
+        &legend,
+        path,
+        map.theory.is_some(),
+        !map.lines.is_empty(),
+        crossed,
+    )?;
     plot_try!(path, root.present());
     Ok(())
 }
@@ -566,6 +582,54 @@ fn draw_balance_line(
     Ok(())
 }
 
+/// The theory's lines (dashed black over a white halo, so they read on every colour), each
+/// labelled at its middle; pieces outside the axes' range are left out.
+fn draw_map_lines(
+    chart: &mut CellChart<'_, '_>,
+    path: &Path,
+    map: &RegimeMap,
+) -> Result<(), PlotError> {
+    for line in &map.lines {
+        // Runs of consecutive points inside the map, in cell coordinates.
+        let mut pieces: Vec<Vec<(f64, f64)>> = vec![vec![]];
+        for &(x, y) in &line.points {
+            match (frac_index(map.xs, x), frac_index(map.ys, y)) {
+                (Some(cx), Some(cy)) => pieces.last_mut().expect("one piece").push((cx, cy)),
+                _ if !pieces.last().expect("one piece").is_empty() => pieces.push(vec![]),
+                _ => {}
+            }
+        }
+        pieces.retain(|p| p.len() > 1);
+        for p in &pieces {
+            plot_try!(
+                path,
+                chart.draw_series(std::iter::once(PathElement::new(
+                    p.clone(),
+                    WHITE.stroke_width(5)
+                )))
+            );
+            plot_try!(
+                path,
+                chart.draw_series(DashedLineSeries::new(
+                    p.iter().copied(),
+                    6,
+                    4,
+                    BLACK.stroke_width(2)
+                ))
+            );
+        }
+        if let Some(p) = pieces.iter().max_by_key(|p| p.len()) {
+            let at = p[p.len() / 2];
+            let style = (FONT_FAMILY, 15).into_font().color(&BLACK);
+            plot_try!(
+                path,
+                chart.draw_series(std::iter::once(Text::new(line.name.clone(), at, style)))
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The legend: a swatch per regime, the balance line, and the contours when drawn.
 /// Crosses out the cells whose simulated regime differs from the theory's; returns whether
 /// any was.
@@ -600,6 +664,7 @@ fn draw_regime_legend(
     legend: &Area<'_>,
     path: &Path,
     with_theory: bool,
+    with_lines: bool,
     crossed: bool,
 ) -> Result<(), PlotError> {
     let style = (FONT_FAMILY, 17).into_font();
@@ -624,6 +689,9 @@ fn draw_regime_legend(
     let mut lines = vec![("g = 4 (balance)", BLACK.stroke_width(3))];
     if with_theory {
         lines.push(("mean-field rate", BLACK.mix(0.55).stroke_width(1)));
+    }
+    if with_lines {
+        lines.push(("stability boundary", BLACK.stroke_width(2)));
     }
     let n_lines = lines.len() as i32;
     for (k, (label, stroke)) in lines.into_iter().enumerate() {

@@ -496,6 +496,7 @@ impl Drawing<'_> {
             theory: theory.as_ref(),
             theory_regimes: Some(theory_grid(self.def, self.rows))
                 .filter(|g| g.iter().flatten().any(|c| c.is_some())),
+            lines: vec![],
             leaves: self.def.refine.as_ref().map(|r| {
                 refine::leaf_cells(
                     r,
