@@ -274,12 +274,13 @@ pub fn print_table(o: &RunOutcome) {
         );
     }
     println!(
-        "Fano factor {} (2 ms bins), {} (10 ms bins)   Golomb chi {}   spectral peak {} Hz (share {})",
+        "Fano factor {} (2 ms bins), {} (10 ms bins)   Golomb chi {}   spectral peak {} Hz (share {}, {} × the Poisson floor)",
         fmt(m.fano_factor, 1),
         fmt(m.fano_factor_slow, 1),
         fmt(m.chi, 3),
         fmt(m.spectrum_peak_hz, 1),
-        fmt(m.spectrum_peak_share, 3)
+        fmt(m.spectrum_peak_share, 3),
+        fmt(m.oscillation_strength, 0)
     );
     println!("regime: {}", o.regime);
     if let Some(p) = &o.prediction {
