@@ -155,6 +155,9 @@ fn cases() -> Vec<Case> {
         case("bench of an unknown network", &["bench", "--network", "foo"], &["--network", "tutorial"]),
         case("bench with zero repeats", &["bench", "--repeat", "0"], &["--repeat"]),
         case("bench with negative duration", &["bench", "--duration-ms", "-5"], &["--duration-ms", "out of range"]),
+        case("bench of an unknown parameter", &["bench", "--set", "foo=1"], &["--set", "`foo`"]),
+        case("bench --set with --sweep", &["bench", "--set", "g=3", "--sweep", "1"], &["--set", "--sweep"]),
+        case("bench --set of the tutorial", &["bench", "--network", "tutorial", "--set", "g=3"], &["--set", "tutorial"]),
     ]
 }
 

@@ -13,7 +13,8 @@
 //! 3. a neuron with v ≥ threshold spikes, is reset and becomes refractory for
 //!    round(t_ref/dt) steps; the spike is stamped (s+1)·dt;
 //! 4. spikes of this step are delivered into the ring buffer slot of step s + delay, so a
-//!    spike can make its target fire exactly `delay` later (NEST's convention).
+//!    spike can make its target fire exactly `delay` later (NEST's convention); a synchronous
+//!    burst is counted per target instead of scattered, with the same f32 result.
 //!
 //! Files:
 //! - `simulator.rs`: the state ([`Simulator`]) and the step above, one helper per part;
@@ -24,6 +25,8 @@
 //! - `drive.rs`: Poisson drive onto whole populations (straight into the ring, or fused);
 //! - `poisson.rs`: the per-step Poisson count sampler;
 //! - `delivery.rs`: how sources reach their targets, and the scatter of spikes into the ring;
+//! - `counting.rs`: synchronous bursts delivered as exact counts per target, updated from the
+//!   most similar remembered burst and turned into the scatter's f32 input by a table;
 //! - `tests.rs`: whole-engine tests (delays, seeds, drive rate) and the test networks.
 //!
 //! Determinism: a run is single-threaded and draws from one ChaCha stream of its seed, so the
@@ -36,6 +39,7 @@
 //! propagators and Poisson tables are computed once per run with `f64::exp`, which comes from
 //! the platform's libm and is not guaranteed correctly rounded everywhere.
 
+mod counting;
 mod delivery;
 mod drive;
 pub mod iaf_psc_delta;

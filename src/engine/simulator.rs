@@ -1,6 +1,7 @@
 //! The simulation state and one time step: draw drives → update populations → deliver
 //! spikes → sample voltages.
 
+use super::counting::CountedDelivery;
 use super::delivery::{deliver, plan_sources, SourcePlan};
 use super::drive::{add_direct, add_drive, Drive};
 use super::neuron::{NeuronModel, NeuronSlices};
@@ -44,6 +45,8 @@ pub struct Simulator<'a> {
     out_src: Vec<Vec<usize>>,
     /// Spikes of the current step as (population, local neuron).
     fired: Vec<(u32, u32)>,
+    /// Delivery by exact counts for bursts, where the network allows it.
+    counted: Option<CountedDelivery>,
     spikes: Vec<PopulationSpikes>,
     voltages: Vec<VoltageTrace>,
     work: WorkCounts,
@@ -87,6 +90,7 @@ impl<'a> Simulator<'a> {
             out_lif,
             out_src,
             fired: Vec::new(),
+            counted: CountedDelivery::plan(net),
             spikes: spike_records(net),
             voltages: voltage_traces(net),
             work: WorkCounts::default(),
@@ -109,6 +113,27 @@ impl<'a> Simulator<'a> {
         assert!(delay_steps < self.depth, "delay outside the ring buffer");
         let slot = (self.step + delay_steps) % self.depth;
         self.ring[slot * self.net.n_lif + j] += w_mv as f32;
+    }
+
+    /// Tests: deliver every step by counting.
+    #[cfg(test)]
+    pub(super) fn force_counting(&mut self) {
+        self.counted.as_mut().expect("a countable network").force = true;
+    }
+
+    /// Tests: deliver every step by the scatter.
+    #[cfg(test)]
+    pub(super) fn force_scatter(&mut self) {
+        self.counted = None;
+    }
+
+    /// Tests: steps delivered by counting so far, and how many of them were counted from a
+    /// remembered burst.
+    #[cfg(test)]
+    pub(super) fn counted_steps(&self) -> (u64, u64) {
+        self.counted
+            .as_ref()
+            .map_or((0, 0), |c| (c.counted_from.iter().sum(), c.counted_from[2]))
     }
 
     /// Spikes recorded so far, all populations together.
@@ -212,11 +237,18 @@ impl<'a> Simulator<'a> {
         self.work.neuron_steps += n as u64;
     }
 
-    /// Step part 4: this step's spikes into the ring slots of step + delay. The target rows
-    /// lie at random places in memory: the start of every row is prefetched first so that
-    /// their cache misses overlap.
+    /// Step part 4: this step's spikes into the ring slots of step + delay: by counting when
+    /// that pays (see [`CountedDelivery`]), else scattered row by row. The target rows lie at
+    /// random places in memory: the start of every row is prefetched first so that their
+    /// cache misses overlap.
     fn deliver_spikes(&mut self) {
         let (net, s, depth, n) = (self.net, self.step, self.depth, self.net.n_lif);
+        if let Some(counted) = &mut self.counted {
+            if let Some(events) = counted.deliver(net, &self.fired, s, depth, &mut self.ring) {
+                self.work.synaptic_events += events;
+                return;
+            }
+        }
         for &(pi, local) in &self.fired {
             for &k in &self.out_lif[pi as usize] {
                 net.projections[k].prefetch_row(local as usize);

@@ -106,3 +106,65 @@ fn poisson_drive_delivers_its_rate() {
     assert!((n - 1e6).abs() < 5000.0, "{n}");
     assert_eq!(work.neuron_steps, 1000 * 10_000);
 }
+
+/// A strongly synchronous Brunel network (the SR point at 2,500 neurons, C_E = 1000 as at
+/// full scale, with multapses) run after `setup`: its record, the steps delivered by counting
+/// and how many of those were counted from a remembered burst.
+fn synchronous_run(setup: impl Fn(&mut Simulator)) -> (crate::record::Recording, (u64, u64)) {
+    let m = crate::model::brunel::MODEL;
+    let p = m
+        .with_assignments(&[
+            "N_E=2000",
+            "N_I=500",
+            "epsilon=0.5",
+            "g=3",
+            "eta=2",
+            "duration_ms=200",
+            "warmup_ms=0",
+        ])
+        .unwrap();
+    let spec = m.spec(&p).unwrap();
+    let net = build(&spec, 7).unwrap();
+    let mut sim = Simulator::new(&net, 7);
+    setup(&mut sim);
+    for _ in 0..spec.n_steps() {
+        sim.step();
+    }
+    let counted = sim.counted_steps();
+    (sim.finish().0, counted)
+}
+
+#[test]
+fn counted_delivery_gives_the_spikes_of_the_scatter() {
+    let (scattered, none) = synchronous_run(|sim| sim.force_scatter());
+    assert_eq!(none, (0, 0));
+    // Synchronous: some steps have 40 % of the network firing.
+    let mut per_step = vec![0usize; 2001];
+    for pop in &scattered.spikes {
+        for &t in &pop.steps {
+            per_step[t as usize] += 1;
+        }
+    }
+    let bursts = per_step.iter().filter(|&&c| c > 1000).count() as u64;
+    assert!(bursts > 50, "{bursts} steps with 40 % firing");
+    let (every, (steps, _)) = synchronous_run(|sim| sim.force_counting());
+    assert_eq!(steps, 2000);
+    assert!(
+        every.spikes == scattered.spikes,
+        "counting every step: spikes differ"
+    );
+    // Left to choose, it counts the bursts, nearly all from an earlier one.
+    let (auto, (steps, from_burst)) = synchronous_run(|_| {});
+    assert!(
+        steps >= bursts && steps < 1000,
+        "{steps} counted, {bursts} bursts"
+    );
+    assert!(
+        from_burst + 10 > bursts,
+        "{from_burst} from a remembered burst"
+    );
+    assert!(
+        auto.spikes == scattered.spikes,
+        "counting bursts: spikes differ"
+    );
+}
