@@ -31,11 +31,16 @@ fn point_cost_s(def: &SweepDef, p: usize) -> f64 {
         .map(|q| q.size as f64)
         .sum();
     let steps = spec.duration_ms / spec.dt_ms;
-    let rate_hz = def
-        .model
-        .mean_field
-        .map(|f| highest_stable_rate_hz(&f(&params)))
-        .unwrap_or(10.0);
+    let mf = def.model.mean_field.map(|f| f(&params));
+    let rate_hz = mf.as_ref().map(highest_stable_rate_hz).unwrap_or(10.0);
+    // Near saturation the network fires in synchronous bursts that the engine counts from
+    // the previous burst (engine/counting.rs) instead of scattering every event.
+    let event_share = match &mf {
+        Some(m) if m.tau_rp_ms > 0.0 && rate_hz >= 0.5 * 1000.0 / m.tau_rp_ms => {
+            SYNCHRONOUS_EVENT_SHARE
+        }
+        _ => 1.0,
+    };
     // Recurrent synapses (those of Poisson sources are counted in the neuron updates: the
     // drive is drawn per neuron).
     let synapses: f64 = spec
@@ -48,8 +53,13 @@ fn point_cost_s(def: &SweepDef, p: usize) -> f64 {
         .map(|pr| spec.projection_synapses(pr))
         .sum();
     let events = rate_hz * spec.duration_ms * 1e-3 * synapses;
-    steps * lif / NEURON_STEPS_PER_S + events / EVENTS_PER_S
+    steps * lif / NEURON_STEPS_PER_S + event_share * events / EVENTS_PER_S
 }
+
+/// The share of a synchronous-regular run's synaptic events that still costs a scatter:
+/// (3, 2) at full scale, 5.2 G events per simulated second, runs in ~1 s like (5, 2) with
+/// 0.6 G (`brunel bench --set g=3 --set eta=2`, 2026-11-28).
+const SYNCHRONOUS_EVENT_SHARE: f64 = 0.05;
 
 /// The highest rate where Φ(ν) − ν crosses from + to − on a coarse log grid (60 points from
 /// 1 mHz to the refractory limit): a rough stable stationary rate, enough to rank costs.
@@ -75,18 +85,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn synchronous_regular_points_are_predicted_to_cost_most() {
+    fn costs_follow_rate_and_synchrony() {
         let text = "name = \"c\"\nmodel = \"brunel\"\nseed = 1\n[[axis]]\nparam = \"g\"\nvalues = [3, 5, 6]\n[[axis]]\nparam = \"eta\"\nvalues = [0.5, 2]\n";
         let def = SweepDef::parse(text, "c.toml").unwrap();
         let cost = predicted_run_s(&def, &(0..def.n_points()).collect::<Vec<_>>());
         // Points: (3, 0.5) (3, 2) (5, 0.5) (5, 2) (6, 0.5) (6, 2).
         let sr = cost[1];
-        assert!(cost.iter().all(|&c| c <= sr), "{cost:?}");
         assert!(
             cost[3] > cost[2],
             "AI (5, 2) costs more than quiescent (5, 0.5): {cost:?}"
         );
-        // The full network at (3, 2) simulates 1 s in ~5 s on this machine, (5, 2) in ~1 s.
-        assert!(sr / cost[3] > 2.0, "{cost:?}");
+        assert!(
+            cost[3] > cost[5],
+            "(5, 2) fires faster than (6, 2): {cost:?}"
+        );
+        // The full network simulates 1 s at (3, 2) and at (5, 2) in ~1 s each on this
+        // machine (the SR bursts are counted, not scattered), (5, 0.5) in ~0.5 s.
+        assert!((0.5..2.0).contains(&(sr / cost[3])), "{cost:?}");
     }
 }
