@@ -86,6 +86,20 @@ axes[1].set(xscale="log", yscale="log", xlim=(FLOOR / 1.5, top), ylim=(FLOOR / 1
 
 axes[2].imshow(regime, origin="lower", aspect="auto", cmap="tab10", vmin=0, vmax=9)
 axes[2].set(title="regime", **ticks)
+# The theory's boundary lines (Brunel 2000 Fig. 2), written by `brunel sweep`/`brunel plot` for
+# maps over g and eta: one row per traced point (line, g, eta, frequency_hz, nu0_hz). The map's
+# cells sit at index positions, so values are mapped to fractional indices.
+lines_file = root / "theory_lines.parquet"
+if lines_file.exists() and len(gs) > 1 and len(etas) > 1:
+    lines = pl.read_parquet(lines_file)
+    for (name, segment), pts in lines.group_by("line", "segment", maintain_order=True):
+        gx = np.interp(pts["g"].to_numpy(), gs, range(len(gs)), left=np.nan, right=np.nan)
+        ey = np.interp(pts["eta"].to_numpy(), etas, range(len(etas)), left=np.nan, right=np.nan)
+        axes[2].plot(gx, ey, "k--", lw=1.2)
+        ok = np.isfinite(gx) & np.isfinite(ey)
+        if ok.any():
+            k = np.flatnonzero(ok)[ok.sum() // 2]
+            axes[2].annotate(name, (gx[k], ey[k]), fontsize=6)
 for name, c in codes.items():
     axes[2].plot([], [], "s", color=plt.cm.tab10(c), label=name)
 axes[2].legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)  # beside the map, not over it

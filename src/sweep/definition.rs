@@ -22,7 +22,7 @@
 //! [[keep_spikes]]                  # optional: points whose spike trains are kept
 //! g = 5
 //! eta = 2
-//! [plots]                          # heatmaps = [...], regime_map = true, fig8_window_ms = [a, b]
+//! [plots]                          # heatmaps = [...], regime_map = true, theory_lines = true, fig8_window_ms = [a, b]
 //! [refine]                         # optional, two-axis grids only: adaptive refinement
 //! levels = 3                       # each level halves the spacing inside a split cell (1-8)
 //! on = "regime"                    # or a numeric column with tolerance / relative_tolerance
@@ -174,6 +174,9 @@ pub struct PlotSettings {
     pub heatmaps: Vec<String>,
     /// Draw the regime map (with the balance line g = 4 and mean-field rate contours).
     pub regime_map: bool,
+    /// Draw the theory's stability boundaries (Brunel 2000 Fig. 2) over a regime map of g
+    /// and eta, and write them to `theory_lines.parquet` (model brunel).
+    pub theory_lines: bool,
     /// Window of the Fig.-8-style figures of kept points, [start, end] in ms
     /// (default: the last 200 ms).
     pub fig8_window_ms: Option<[f64; 2]>,
@@ -193,6 +196,7 @@ impl Default for PlotSettings {
             .map(String::from)
             .to_vec(),
             regime_map: true,
+            theory_lines: true,
             fig8_window_ms: None,
         }
     }
