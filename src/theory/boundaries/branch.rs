@@ -23,7 +23,7 @@ fn excess(mf: &MeanFieldParams, nu: f64) -> f64 {
 }
 
 /// The stable root of `mf` near `guess_hz` (a bracket within a factor 1.5 of it), to
-/// 1e-13 relative; None where there is none (the root vanished in a saddle-node).
+/// 1e-11 relative; None where there is none (the root vanished in a saddle-node).
 pub(super) fn follow_root(mf: &MeanFieldParams, guess_hz: f64) -> Option<f64> {
     if !(guess_hz > 0.0 && guess_hz.is_finite()) {
         return None;
@@ -63,37 +63,50 @@ pub(super) fn follow_root(mf: &MeanFieldParams, guess_hz: f64) -> Option<f64> {
             }
             side = -1;
         }
-        if b - a < 1e-13 {
+        if b - a < 1e-11 {
             break;
         }
     }
     Some((0.5 * (a + b)).exp())
 }
 
-/// Whether the stable roots `nu_a` at (g_a, eta_a) and `nu_b` at (g_b, eta_b) are one
-/// continuous root: followed from a in steps (1/8 of the way, halved down to 1/1024 where
-/// the root moves fast), it arrives at b.
-pub(super) fn same_branch(base: &MeanFieldParams, a: (f64, f64, f64), b: (f64, f64, f64)) -> bool {
-    let ((ga, ea, na), (gb, eb, nb)) = (a, b);
-    if !(na > 0.0 && nb > 0.0) {
-        return na == nb;
+/// The stable root `nu_a` at (g_a, eta_a) followed along the straight path to (g, eta), in
+/// steps of 1/8 of the way, halved down to 1/1024 where the root moves fast; None where it
+/// vanishes (or moves faster still).
+pub(super) fn follow_along(
+    base: &MeanFieldParams,
+    (ga, ea, na): (f64, f64, f64),
+    (g, eta): (f64, f64),
+) -> Option<f64> {
+    if !(na > 0.0) {
+        return None;
     }
     let (mut s, mut ds, mut nu) = (0.0f64, 0.125f64, na);
     // Bounded: each pass advances s or halves ds, and ds has a floor.
     for _ in 0..400 {
         if s >= 1.0 {
-            break;
+            return Some(nu);
         }
         let t = (s + ds).min(1.0);
-        match follow_root(&at(base, ga + t * (gb - ga), ea + t * (eb - ea)), nu) {
+        match follow_root(&at(base, ga + t * (g - ga), ea + t * (eta - ea)), nu) {
             Some(v) => {
                 nu = v;
                 s = t;
                 ds = (ds * 2.0).min(0.125);
             }
             None if ds > 1.0 / 1024.0 => ds *= 0.5,
-            None => return false,
+            None => return None,
         }
     }
-    s >= 1.0 && (nu - nb).abs() <= 1e-6 * nb
+    None
+}
+
+/// Whether the stable roots `nu_a` at (g_a, eta_a) and `nu_b` at (g_b, eta_b) are one
+/// continuous root: followed from a ([`follow_along`]), it arrives at b.
+pub(super) fn same_branch(base: &MeanFieldParams, a: (f64, f64, f64), b: (f64, f64, f64)) -> bool {
+    let (gb, eb, nb) = b;
+    if !(a.2 > 0.0 && nb > 0.0) {
+        return a.2 == nb;
+    }
+    follow_along(base, a, (gb, eb)).is_some_and(|nu| (nu - nb).abs() <= 1e-6 * nb)
 }

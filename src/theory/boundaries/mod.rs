@@ -30,6 +30,7 @@ pub use points::SADDLE_NODE;
 
 use crate::analysis::classify::Regime;
 use crate::model::ParamSet;
+use crate::theory::stability::THEORY_QUIESCENT_MAX_HZ;
 use crate::theory::stationary::MeanFieldParams;
 use continuation::{solve_fixed, Steps, System, Traced, Window};
 use lines::{follow_curve, Curve};
@@ -313,7 +314,9 @@ pub fn trace_boundaries(
         // Where nu0 changes steeply (the quiescent-to-active transition near eta = 1) thin
         // regions hide between nodes whatever the labels at the ends: halve those edges too.
         let steep = match (scan.nodes[e.a].nu0, scan.nodes[e.b].nu0) {
-            (Some(p), Some(q)) if p > 0.0 && q > 0.0 => (p / q).ln().abs() > STEEP_LN_RATIO,
+            (Some(p), Some(q)) if p > 0.0 && q > 0.0 && p.max(q) >= THEORY_QUIESCENT_MAX_HZ => {
+                (p / q).ln().abs() > STEEP_LN_RATIO
+            }
             _ => false,
         };
         let halve = e.depth < opts.refine_depth

@@ -9,7 +9,18 @@ use std::f64::consts::PI;
 
 /// Newton from `guess` on the search march; the root in the upper half plane, not λ = 0.
 pub(super) fn newton_mode(prob: &StabilityProblem, guess: C) -> Option<C> {
-    let z = prob.newton_with_step(guess, STEP_SEARCH, 1e-9, 30)?;
+    newton_capped(prob, guess, 30)
+}
+
+/// Newton from the mode of a nearby point (at most 15 iterations).
+pub(super) fn newton_near(prob: &StabilityProblem, guess: C) -> Option<C> {
+    newton_capped(prob, guess, 15)
+}
+
+/// [`newton_mode`] with at most `max_iter` iterations (a guess from a nearby point
+/// converges in a few; one that does not has lost its mode).
+fn newton_capped(prob: &StabilityProblem, guess: C, max_iter: usize) -> Option<C> {
+    let z = prob.newton_with_step(guess, STEP_SEARCH, 1e-9, max_iter)?;
     let z = C::new(z.re, z.im.abs());
     (z.norm() > 1e-6).then_some(z)
 }
@@ -20,11 +31,20 @@ pub(super) fn contains(list: &[C], z: C) -> bool {
         .any(|r| (r - z).norm() <= 1e-6 * (1.0 + z.norm()))
 }
 
-/// The roots Newton reaches from each guess, each once.
+/// The roots Newton reaches from each guess (a mode of a nearby point), each once.
 pub(super) fn follow(prob: &StabilityProblem, guesses: impl IntoIterator<Item = C>) -> Vec<C> {
+    collect(prob, guesses, 15)
+}
+
+/// The roots Newton reaches from each guess in `max_iter` iterations, each once.
+fn collect(
+    prob: &StabilityProblem,
+    guesses: impl IntoIterator<Item = C>,
+    max_iter: usize,
+) -> Vec<C> {
     let mut out: Vec<C> = Vec::new();
     for g in guesses {
-        if let Some(z) = newton_mode(prob, g) {
+        if let Some(z) = newton_capped(prob, g, max_iter) {
             if !contains(&out, z) {
                 out.push(z);
             }
@@ -45,7 +65,7 @@ pub(super) fn search(mf: &MeanFieldParams, nu0_hz: f64, d_ms: f64) -> Vec<C> {
         let w = 2.0 * PI * f * prob.tau_s;
         [C::new(0.0, w), C::new(-0.5, w)]
     });
-    follow(&prob, starts)
+    collect(&prob, starts, 30)
 }
 
 /// The modes as [`Mode`]s (for `theory_regime`).

@@ -6,7 +6,7 @@
 //! labels the crossings found do not explain (a thin region between two nodes) are halved,
 //! a few times at most.
 
-use super::branch::{at, lowest_stable, same_branch};
+use super::branch::{at, follow_along, lowest_stable, same_branch};
 use super::modes;
 use super::{Region, TraceOptions};
 use crate::analysis::classify::Regime;
@@ -15,8 +15,9 @@ use crate::theory::stationary::{stationary_rates, MeanFieldParams, StationaryRat
 use num_complex::Complex64 as C;
 use std::collections::VecDeque;
 
-/// Below this lowest stable rate (Hz) a node's modes are not followed (a silent state).
-const MODE_MIN_HZ: f64 = 0.01;
+/// Below this lowest stable rate (Hz) a node's modes are not followed: its label is
+/// quiescent whatever they do, and no line is drawn there.
+const MODE_MIN_HZ: f64 = crate::theory::stability::THEORY_QUIESCENT_MAX_HZ;
 
 /// One grid point of the scan.
 #[derive(Debug, Clone)]
@@ -43,6 +44,22 @@ impl Node {
             mf,
             roots,
             nu0,
+            modes: Vec::new(),
+            regime: Regime::Unclassified,
+        }
+    }
+
+    /// A node whose only root is known (`nu_hz`, stable).
+    fn with_root(base: &MeanFieldParams, g: f64, eta: f64, nu_hz: f64) -> Node {
+        Node {
+            g,
+            eta,
+            mf: at(base, g, eta),
+            roots: vec![StationaryRate {
+                rate_hz: nu_hz,
+                stable: true,
+            }],
+            nu0: Some(nu_hz),
             modes: Vec::new(),
             regime: Regime::Unclassified,
         }
@@ -168,7 +185,14 @@ impl<'a> Scan<'a> {
         if let Some(&v) = self.branch_cache.get(&key) {
             return v;
         }
-        let v = match (self.nodes[a].state(), self.nodes[b].state()) {
+        let (na, nb) = (&self.nodes[a], &self.nodes[b]);
+        let single = |n: &Node| n.roots.len() == 1 && n.roots[0].stable;
+        let v = match (na.state(), nb.state()) {
+            // One root at each end, close in rate: the same root (a fold between them would
+            // need a region of three roots inside one edge, which the scan does not resolve).
+            (Some(sa), Some(sb)) if single(na) && single(nb) && (sa.2 / sb.2).ln().abs() < 0.4 => {
+                true
+            }
             (Some(sa), Some(sb)) => same_branch(self.base, sa, sb),
             _ => false,
         };
@@ -248,7 +272,7 @@ impl<'a> Scan<'a> {
             let Some(prob) = self.nodes[k].problem() else {
                 continue;
             };
-            let Some(z) = modes::newton_mode(&prob, guess) else {
+            let Some(z) = modes::newton_near(&prob, guess) else {
                 continue;
             };
             if modes::contains(&self.nodes[k].modes, z) {
@@ -264,8 +288,23 @@ impl<'a> Scan<'a> {
     /// Adds the midpoint of edge `e` (modes followed from the ends on the same root, else
     /// searched) and returns the two halves.
     pub fn halve(&mut self, e: Edge) -> (Edge, Edge) {
-        let (a, b) = (&self.nodes[e.a], &self.nodes[e.b]);
-        let mut m = Node::new(self.base, 0.5 * (a.g + b.g), 0.5 * (a.eta + b.eta));
+        let (g, eta) = (
+            0.5 * (self.nodes[e.a].g + self.nodes[e.b].g),
+            0.5 * (self.nodes[e.a].eta + self.nodes[e.b].eta),
+        );
+        // Between two single-root nodes on one root the midpoint's root is that root,
+        // followed (the full root search costs 1–10 ms; folds inside one edge are not seen
+        // by the scan in any case).
+        let single = |n: &Node| n.roots.len() == 1 && n.roots[0].stable;
+        let followed =
+            (single(&self.nodes[e.a]) && single(&self.nodes[e.b]) && self.same_branch(e.a, e.b))
+                .then(|| self.nodes[e.a].state())
+                .flatten()
+                .and_then(|from| follow_along(self.base, from, (g, eta)));
+        let mut m = match followed {
+            Some(nu) => Node::with_root(self.base, g, eta, nu),
+            None => Node::new(self.base, g, eta),
+        };
         let k = self.nodes.len();
         let mut guesses: Vec<C> = Vec::new();
         if m.active() {
@@ -365,7 +404,7 @@ impl<'a> Scan<'a> {
         let (mut lo, mut hi) = (0.0, 1.0);
         let (mut roots_lo, mut roots_hi) = (a.roots.clone(), b.roots.clone());
         let point = |t: f64| (a.g + t * (b.g - a.g), a.eta + t * (b.eta - a.eta));
-        for _ in 0..4 {
+        for _ in 0..2 {
             let t = 0.5 * (lo + hi);
             let (g, eta) = point(t);
             let r = stationary_rates(&at(self.base, g, eta));
