@@ -60,23 +60,65 @@ fn style(line: &BoundaryLine) -> LineStyle {
     }
 }
 
+/// The band of eta around the external drive's threshold (eta = 1) where the slow line,
+/// the saddle-nodes and the quiescent cut crowd together: drawn again, stretched, below the
+/// main panel when the region holds it and is much taller.
+const ZOOM_ETA: (f64, f64) = (0.78, 1.02);
+
 /// Draws the phase diagram of `b` to `path` (PNG) with `title` above it.
 pub fn phase_diagram(b: &Boundaries, path: &Path, title: &str) -> Result<(), PlotError> {
     ensure_font();
-    let root = BitMapBackend::new(path, (1250, 800)).into_drawing_area();
+    let r = b.region;
+    let zoom = (ZOOM_ETA.0.max(r.eta_min), ZOOM_ETA.1.min(r.eta_max));
+    let with_zoom = zoom.1 - zoom.0 > 0.1 && r.eta_max - r.eta_min > 3.0 * (zoom.1 - zoom.0);
+    let height = if with_zoom { 1090 } else { 800 };
+    let root = BitMapBackend::new(path, (1250, height)).into_drawing_area();
     plot_try!(path, root.fill(&WHITE));
     let root = root
         .titled(title, (FONT_FAMILY, 22))
         .map_err(PlotError::at(path))?;
-    let (main, legend) = root.split_horizontally(900);
+    let (top, bottom) = root.split_vertically(if with_zoom { 770 } else { height });
+    let (main, legend) = top.split_horizontally(900);
+    panel(
+        &main,
+        path,
+        b,
+        (r.eta_min, r.eta_max),
+        "η = ν_ext/ν_thr (external drive)",
+    )?;
+    if with_zoom {
+        let (zoomed, note) = bottom.split_horizontally(900);
+        panel(&zoomed, path, b, zoom, "η (zoom)")?;
+        plot_try!(
+            path,
+            note.draw(&Text::new(
+                format!("below: eta {}–{} stretched", zoom.0, zoom.1),
+                (10, 20),
+                (FONT_FAMILY, 15).into_font().color(&BLACK.mix(0.7))
+            ))
+        );
+    }
+    draw_legend(&legend, path, b)?;
+    plot_try!(path, root.present());
+    Ok(())
+}
+
+/// One chart of the lines over the region's g range and the eta range `eta`.
+fn panel(
+    area: &plotters::drawing::DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    path: &Path,
+    b: &Boundaries,
+    eta: (f64, f64),
+    y_desc: &str,
+) -> Result<(), PlotError> {
     let r = b.region;
     let mut chart = plot_try!(
         path,
-        ChartBuilder::on(&main)
+        ChartBuilder::on(area)
             .margin(15)
             .x_label_area_size(55)
             .y_label_area_size(65)
-            .build_cartesian_2d(r.g_min..r.g_max, r.eta_min..r.eta_max)
+            .build_cartesian_2d(r.g_min..r.g_max, eta.0..eta.1)
     );
     plot_try!(
         path,
@@ -85,22 +127,54 @@ pub fn phase_diagram(b: &Boundaries, path: &Path, title: &str) -> Result<(), Plo
             .light_line_style(WHITE.mix(0.0))
             .bold_line_style(BLACK.mix(0.08))
             .x_desc("g (relative strength of inhibition)")
-            .y_desc("η = ν_ext/ν_thr (external drive)")
+            .y_desc(y_desc)
             .label_style((FONT_FAMILY, 17))
             .axis_desc_style((FONT_FAMILY, 19))
             .draw()
     );
     for line in &b.lines {
-        draw_line(&mut chart, path, line)?;
+        draw_line(&mut chart, path, line, eta)?;
     }
-    let marks = draw_states(&mut chart, path, b)?;
+    let marks = draw_states(&mut chart, path, b, eta)?;
     draw_region_names(&mut chart, path, b, &marks)?;
-    draw_legend(&legend, path, b)?;
-    plot_try!(path, root.present());
     Ok(())
 }
 
-fn draw_line(chart: &mut Chart<'_, '_>, path: &Path, line: &BoundaryLine) -> Result<(), PlotError> {
+/// The parts of a polyline inside eta_lo ≤ eta ≤ eta_hi, cut where it leaves the band.
+fn clip(points: &[(f64, f64)], (lo, hi): (f64, f64)) -> Vec<Vec<(f64, f64)>> {
+    let inside = |p: &(f64, f64)| (lo..=hi).contains(&p.1);
+    let cut = |a: (f64, f64), b: (f64, f64)| {
+        let edge = if b.1 > hi || a.1 > hi { hi } else { lo };
+        let t = (edge - a.1) / (b.1 - a.1);
+        (a.0 + t * (b.0 - a.0), edge)
+    };
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut cur: Vec<(f64, f64)> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|k| points[k]);
+        match (prev, inside(p)) {
+            (Some(q), true) if !inside(&q) => cur.push(cut(q, *p)),
+            (Some(q), false) if inside(&q) => {
+                cur.push(cut(q, *p));
+                runs.push(std::mem::take(&mut cur));
+            }
+            _ => {}
+        }
+        if inside(p) {
+            cur.push(*p);
+        }
+    }
+    runs.push(cur);
+    runs.retain(|r| r.len() >= 2);
+    runs
+}
+
+fn draw_line(
+    chart: &mut Chart<'_, '_>,
+    path: &Path,
+    line: &BoundaryLine,
+    eta: (f64, f64),
+) -> Result<(), PlotError> {
     let s = style(line);
     let pts: Vec<(f64, f64)> = line
         .points
@@ -109,13 +183,15 @@ fn draw_line(chart: &mut Chart<'_, '_>, path: &Path, line: &BoundaryLine) -> Res
         .map(|p| (p.g, p.eta))
         .collect();
     let stroke = s.colour.stroke_width(s.width);
-    if s.dashed {
-        plot_try!(
-            path,
-            chart.draw_series(DashedLineSeries::new(pts, 9, 6, stroke))
-        );
-    } else {
-        plot_try!(path, chart.draw_series(LineSeries::new(pts, stroke)));
+    for run in clip(&pts, eta) {
+        if s.dashed {
+            plot_try!(
+                path,
+                chart.draw_series(DashedLineSeries::new(run, 9, 6, stroke))
+            );
+        } else {
+            plot_try!(path, chart.draw_series(LineSeries::new(run, stroke)));
+        }
     }
     Ok(())
 }
@@ -125,10 +201,11 @@ fn draw_states(
     chart: &mut Chart<'_, '_>,
     path: &Path,
     b: &Boundaries,
+    (lo, hi): (f64, f64),
 ) -> Result<Vec<(i32, i32)>, PlotError> {
     let mut marks = Vec::new();
     for (name, g, eta) in FIG8_STATES {
-        if !b.region.contains(g, eta) {
+        if !b.region.contains(g, eta) || !(lo..=hi).contains(&eta) {
             continue;
         }
         plot_try!(
@@ -167,6 +244,14 @@ fn region_name(r: Regime) -> Option<&'static str> {
         Regime::SISlow => Some("SI slow"),
         Regime::Unclassified => None,
     }
+}
+
+/// Whether the segments p–q and a–c cross.
+fn crosses(p: (f64, f64), q: (f64, f64), a: (f64, f64), c: (f64, f64)) -> bool {
+    let side = |o: (f64, f64), u: (f64, f64), v: (f64, f64)| {
+        (u.0 - o.0) * (v.1 - o.1) - (u.1 - o.1) * (v.0 - o.0)
+    };
+    side(p, q, a) * side(p, q, c) < 0.0 && side(a, c, p) * side(a, c, q) < 0.0
 }
 
 /// Distance (px) from p to the segment a–b.
@@ -212,6 +297,53 @@ fn draw_region_names(
         yr.end as f64,
     );
     let mut placed: Vec<(f64, f64)> = marks.iter().map(|&(x, y)| (x as f64, y as f64)).collect();
+    // Where each region is known to be: the scan's samples, and 16 and 28 px to either side
+    // of every "left|right" line at a quarter, half and three quarters of its length (thin
+    // regions have no sample inside but always a line beside them).
+    let mut candidates: Vec<(Regime, (f64, f64))> = b
+        .samples
+        .iter()
+        .map(|s| (s.regime, px(s.g, s.eta)))
+        .collect();
+    for l in &b.lines {
+        let Some((left, right)) = l.name.split_once('|') else {
+            continue;
+        };
+        let (Some(left), Some(right)) = (Regime::from_label(left), Regime::from_label(right))
+        else {
+            continue;
+        };
+        let n = l.points.len();
+        for i in [n / 4, n / 2, 3 * n / 4] {
+            let (a, c) = (
+                &l.points[i.saturating_sub(1)],
+                &l.points[(i + 1).min(n - 1)],
+            );
+            let (pa, pc, p) = (
+                px(a.g, a.eta),
+                px(c.g, c.eta),
+                px(l.points[i].g, l.points[i].eta),
+            );
+            let (dx, dy) = (pc.0 - pa.0, pc.1 - pa.1);
+            let len = dx.hypot(dy);
+            if !(len > 0.0) {
+                continue;
+            }
+            // Left of the direction of travel on screen (y grows downwards).
+            let (nx, ny) = (dy / len, -dx / len);
+            for d in [16.0, 28.0] {
+                for (r, sign) in [(left, 1.0), (right, -1.0)] {
+                    let q = (p.0 + sign * d * nx, p.1 + sign * d * ny);
+                    // Only on this side of every other line: the step from the line to q
+                    // (starting 2 px off it) crosses none.
+                    let from = (p.0 + sign * 2.0 * nx, p.1 + sign * 2.0 * ny);
+                    if !segs.iter().any(|&(a, c)| crosses(from, q, a, c)) {
+                        candidates.push((r, q));
+                    }
+                }
+            }
+        }
+    }
     // Clearance of a text centre: to lines, to the frame (allowing for the text's half
     // width), to marks and names already placed.
     let clearance = |p: (f64, f64), half_w: f64, placed: &[(f64, f64)]| {
@@ -240,14 +372,11 @@ fn draw_region_names(
             continue;
         };
         let half_w = 7.5 * name.len() as f64;
-        let best = b
-            .samples
+        let inside = |p: &(f64, f64)| p.0 >= x0 && p.0 <= x1 && p.1 >= y0 && p.1 <= y1;
+        let best = candidates
             .iter()
-            .filter(|s| s.regime == regime)
-            .map(|s| {
-                let p = px(s.g, s.eta);
-                (p, clearance(p, half_w, &placed))
-            })
+            .filter(|(r, p)| *r == regime && inside(p))
+            .map(|&(_, p)| (p, clearance(p, half_w, &placed)))
             .max_by(|a, c| a.1.total_cmp(&c.1));
         let Some((anchor, room)) = best else {
             continue;

@@ -2,7 +2,7 @@
 //! runs of points with one name kept, the switch between two runs located by bisection on
 //! the curve, and each polyline turned so that its first-named label lies on its left.
 
-use super::branch::{at, follow_root};
+use super::branch::{at, follow_along};
 use super::continuation::{between, trace, Leg, Steps, System, Traced, Window};
 use super::modes::newton_mode;
 use super::points::{Reader, Status, Tracker};
@@ -230,13 +230,13 @@ fn left_is_second_at(
         Crossing::Hopf => {
             let (g, eta) = side(1.0);
             let mf = at(base, g, eta);
-            let nu = follow_root(&mf, x[2].exp())?;
+            let nu = follow_along(base, (x[0], x[1], x[2].exp()), (g, eta))?;
             let prob = StabilityProblem::new(&mf, nu, base.d_ms);
             Some(newton_mode(&prob, C::new(0.0, x[3]))?.re > 0.0)
         }
         Crossing::RateCut(cut) => {
-            let (g, eta) = side(1.0);
-            Some(follow_root(&at(base, g, eta), cut)? > cut)
+            // Followed from the line, not searched near the cut: nu0 can change steeply.
+            Some(follow_along(base, (x[0], x[1], cut), side(1.0))? > cut)
         }
         Crossing::Fold => {
             let count = |s: f64| {
