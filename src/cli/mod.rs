@@ -3,6 +3,7 @@
 
 mod bench;
 mod info;
+mod lines;
 mod progress;
 mod simulate;
 mod sweep;
@@ -52,7 +53,8 @@ pub enum Command {
     },
     /// Print the mean-field predictions of model brunel without simulating: every stationary
     /// rate, and for each stable one its linear stability (leading eigenvalues: growth rate in
-    /// 1/s, oscillation frequency in Hz) and the theory's regime (Brunel 2000, §4–5).
+    /// 1/s, oscillation frequency in Hz) and the theory's regime (Brunel 2000, §4–5). With
+    /// --boundaries, trace the lines of the theory's phase diagram instead (Fig. 2).
     Theory {
         /// Override a parameter of model brunel, `name=value`.
         #[arg(long = "set", short = 's', value_name = "NAME=VALUE")]
@@ -60,8 +62,27 @@ pub enum Command {
         /// Print one JSON object instead of tables: `rates_hz` (every stationary rate),
         /// `states` (each with its stability), and for the lowest stable state `eigenvalues`
         /// (a list of {growth_per_s, frequency_hz}, fastest-growing first) and `regime`.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "boundaries")]
         json: bool,
+        /// Trace the theory's boundary lines over a g × eta region, as in Brunel (2000)
+        /// Fig. 2, and write DIR/boundaries.parquet (one row per point: line, kind, segment,
+        /// point, g, eta, frequency_hz, nu0_hz; parameters, version and region in the
+        /// metadata) and DIR/phase_diagram.png. The lines are where the theory's label of the
+        /// lowest stable state changes: Hopf lines (a mode crosses Re λ = 0; named by the
+        /// labels on their two sides, e.g. AI|SI-fast, AI|SI-slow, AI|SR), saddle-nodes
+        /// (stationary roots appear or vanish) and the label's rate cuts (0.2 Hz, 0.5/τ_rp).
+        /// g and eta given with --set are ignored; everything else (D_ms, V_r, J, ...) is used.
+        #[arg(long)]
+        boundaries: bool,
+        /// With --boundaries: the g range, A:B with 0 ≤ A < B (default 0:8).
+        #[arg(long, value_name = "A:B", allow_hyphen_values = true)]
+        g: Option<String>,
+        /// With --boundaries: the eta range, A:B with 0 ≤ A < B (default 0:4).
+        #[arg(long, value_name = "A:B", allow_hyphen_values = true)]
+        eta: Option<String>,
+        /// With --boundaries: the folder to write into (created if missing; required).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Run a sweep definition: every point × replicate in parallel, results to Parquet,
     /// heatmaps and a regime map. Resumes an existing results folder of the same definition.
@@ -127,7 +148,22 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(a) => simulate::run(a),
         Command::Models => info::models(),
         Command::Params { model } => info::params(&model),
-        Command::Theory { sets, json } => info::theory(&sets, json),
+        Command::Theory {
+            sets,
+            json,
+            boundaries,
+            g,
+            eta,
+            out,
+        } => {
+            if boundaries {
+                lines::run(&sets, g.as_deref(), eta.as_deref(), out.as_deref())
+            } else if g.is_some() || eta.is_some() || out.is_some() {
+                anyhow::bail!("--g, --eta and --out go with --boundaries (brunel theory --boundaries --out DIR)")
+            } else {
+                info::theory(&sets, json)
+            }
+        }
         Command::Sweep(a) => sweep::sweep(a),
         Command::Merge {
             dir,

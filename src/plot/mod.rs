@@ -4,6 +4,7 @@
 
 pub mod connectivity;
 pub mod heatmap;
+pub mod phase_diagram;
 pub mod raster;
 
 use std::path::Path;

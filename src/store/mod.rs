@@ -3,6 +3,7 @@
 //! (`spikes`) and the layout of a results folder (`layout`). What the rows of a sweep mean
 //! lives in `sweep`.
 
+pub mod boundaries;
 pub mod layout;
 pub mod spikes;
 

@@ -122,6 +122,11 @@ fn march(lambda: C, targets: &[f64], h: f64) -> Vec<WAt> {
                 let (k4w, k4d) = f(y0 + dy, w + dy * k3w, dw + dy * k3d);
                 w += dy / 6.0 * (k1w + 2.0 * k2w + 2.0 * k3w + k4w);
                 dw += dy / 6.0 * (k1d + 2.0 * k2d + 2.0 * k3d + k4d);
+                // |w|² first (no hypot): the exact norm only when a rescale may be due.
+                let m2 = w.norm_sqr().max(dw.norm_sqr());
+                if (1e-200..=1e200).contains(&m2) {
+                    continue;
+                }
                 let m = w.norm().max(dw.norm());
                 if !(1e-100..=1e100).contains(&m) && m > 0.0 && m.is_finite() {
                     w /= m;
@@ -228,7 +233,13 @@ impl StabilityProblem {
 
     /// Newton iterations on the march of step `h` until a step shorter than `tol`·(1 + |λ|);
     /// None if it leaves the sensible region or does not converge in `max_iter`.
-    fn newton_with_step(&self, start: C, h: f64, tol: f64, max_iter: usize) -> Option<C> {
+    pub(crate) fn newton_with_step(
+        &self,
+        start: C,
+        h: f64,
+        tol: f64,
+        max_iter: usize,
+    ) -> Option<C> {
         let mut z = start;
         for _ in 0..max_iter {
             let fz = self.characteristic_with_step(z, h);
@@ -260,7 +271,7 @@ impl StabilityProblem {
 }
 
 /// RK4 step of the march while searching (ψ within ~1e-7 relative up to |λ| = 160).
-const STEP_SEARCH: f64 = 0.012;
+pub(crate) const STEP_SEARCH: f64 = 0.012;
 
 /// |F| accepted at a root (F is O(1) away from roots; Newton reaches ~1e-13).
 pub const F_TOL: f64 = 1e-9;
@@ -276,7 +287,7 @@ pub struct Mode {
 
 /// Starting frequencies (Hz) of the root search: the slow branch, the fast branch around
 /// 1/(4D)–1/(3D), the AI state's damped ~100–130 Hz ripple, and the k/D branches.
-fn start_frequencies(d_ms: f64) -> Vec<f64> {
+pub(crate) fn start_frequencies(d_ms: f64) -> Vec<f64> {
     let d = d_ms * 1e-3;
     let mut f = vec![5.0, 15.0, 25.0, 40.0, 60.0, 90.0, 120.0];
     f.extend([

@@ -230,8 +230,19 @@ pub struct StationaryState {
     pub stable: bool,
 }
 
-/// Every self-consistent rate nu_0 = Phi(nu_0) in [0, 1/tau_rp), lowest first.
-pub fn stationary_states(p: &MeanFieldParams) -> Vec<StationaryState> {
+/// One self-consistent rate without its CV: what root searches that run many times (the
+/// boundary lines) need.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StationaryRate {
+    pub rate_hz: f64,
+    /// Stable under the rate dynamics (Phi' < 1), as in [`StationaryState::stable`].
+    pub stable: bool,
+}
+
+/// Every self-consistent rate nu_0 = Phi(nu_0) in [0, 1/tau_rp), lowest first, with its
+/// stability under the rate dynamics: the roots of [`stationary_states`] without the CV
+/// (about 1 ms instead of 10).
+pub fn stationary_rates(p: &MeanFieldParams) -> Vec<StationaryRate> {
     let nu_max = if p.tau_rp_ms > 0.0 {
         1000.0 / p.tau_rp_ms
     } else {
@@ -262,19 +273,32 @@ pub fn stationary_states(p: &MeanFieldParams) -> Vec<StationaryState> {
                     break;
                 }
             }
-            let nu = 0.5 * (a + b);
-            let (mu, sigma) = p.mu_sigma(nu);
-            out.push(StationaryState {
-                rate_hz: nu,
-                mu_mv: mu,
-                sigma_mv: sigma,
-                cv_isi: p.cv_isi(nu, mu, sigma),
+            out.push(StationaryRate {
+                rate_hz: 0.5 * (a + b),
                 // F goes from + to − through a stable root (or from 0 at ν = 0 down to −).
                 stable: fa > 0.0 || (fa == 0.0 && fb < 0.0),
             });
         }
     }
     out
+}
+
+/// Every self-consistent rate nu_0 = Phi(nu_0) in [0, 1/tau_rp), lowest first.
+pub fn stationary_states(p: &MeanFieldParams) -> Vec<StationaryState> {
+    stationary_rates(p)
+        .into_iter()
+        .map(|r| {
+            let nu = r.rate_hz;
+            let (mu, sigma) = p.mu_sigma(nu);
+            StationaryState {
+                rate_hz: nu,
+                mu_mv: mu,
+                sigma_mv: sigma,
+                cv_isi: p.cv_isi(nu, mu, sigma),
+                stable: r.stable,
+            }
+        })
+        .collect()
 }
 
 /// The stable stationary rate nearest to `observed_hz` (the branch a simulation is on), or
