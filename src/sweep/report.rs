@@ -5,10 +5,11 @@ use super::definition::{same_value, SweepDef};
 use super::refine;
 use super::row::{Row, Value};
 use crate::analysis::classify::Regime;
-use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid, RegimeMap};
+use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid, MapLine, RegimeMap};
 use crate::plot::raster::{fig8, raster};
 use crate::store::layout::Layout;
 use crate::store::spikes::read_spikes;
+use crate::theory::boundaries::{boundaries_for, Region};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -496,7 +497,7 @@ impl Drawing<'_> {
             theory: theory.as_ref(),
             theory_regimes: Some(theory_grid(self.def, self.rows))
                 .filter(|g| g.iter().flatten().any(|c| c.is_some())),
-            lines: vec![],
+            lines: self.theory_lines()?,
             leaves: self.def.refine.as_ref().map(|r| {
                 refine::leaf_cells(
                     r,
@@ -512,6 +513,65 @@ impl Drawing<'_> {
         regime_map(&map, &path, &title)?;
         self.out.files.push(path);
         Ok(())
+    }
+
+    /// The theory's boundary lines over a map of g and eta (Brunel 2000 Fig. 2, for the
+    /// sweep's fixed parameters), written to `theory_lines.parquet` beside `data/` for
+    /// notebooks; none when `[plots] theory_lines = false`, the axes are not g and eta, or
+    /// the model has no theory. A tracing that fails is a note, not an error.
+    fn theory_lines(&mut self) -> anyhow::Result<Vec<MapLine>> {
+        let names: Vec<&str> = self.def.axes.iter().map(|a| a.param.as_str()).collect();
+        let g_first = match names[..] {
+            ["g", "eta"] => true,
+            ["eta", "g"] => false,
+            _ => return Ok(vec![]),
+        };
+        if !self.def.plots.theory_lines || self.def.model.mean_field.is_none() {
+            return Ok(vec![]);
+        }
+        let range = |k: usize| {
+            let v = &self.def.axes[k].values;
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            (lo, hi)
+        };
+        let (g, eta) = if g_first {
+            (range(0), range(1))
+        } else {
+            (range(1), range(0))
+        };
+        let traced = Region::new(g, eta).and_then(|r| boundaries_for(&self.def.base, &r));
+        let b = match traced {
+            Ok(b) => b,
+            Err(e) => {
+                self.out
+                    .notes
+                    .push(format!("theory's lines not drawn: {e}"));
+                return Ok(vec![]);
+            }
+        };
+        let path = self.layout.root.join("theory_lines.parquet");
+        let prov = super::runner::provenance_json(
+            self.def,
+            serde_json::json!({ "theory_lines_region": b.region }),
+        );
+        if let Err(e) = crate::store::boundaries::write_boundaries(&path, &b, &prov) {
+            self.out.notes.push(format!(
+                "theory's lines not written to {}: {e}",
+                path.display()
+            ));
+        }
+        Ok(b.lines
+            .iter()
+            .map(|l| MapLine {
+                name: l.name.clone(),
+                points: l
+                    .points
+                    .iter()
+                    .map(|p| if g_first { (p.g, p.eta) } else { (p.eta, p.g) })
+                    .collect(),
+            })
+            .collect())
     }
 
     /// One-axis sweeps: mean ± sd over replicates of each column.
