@@ -18,7 +18,6 @@
 //! [`Progress::hanging`] counts them. Everything is a function of the rows alone: resuming,
 //! sharding or a second thread count plans the same levels.
 
-use super::definition::SweepDef;
 use super::row::{Row, Value};
 use std::collections::BTreeMap;
 
@@ -479,11 +478,6 @@ pub fn owners(r: &Refine, run_points: impl Iterator<Item = usize>) -> Vec<Option
         }
     }
     lat.owners(&run)
-}
-
-/// The refinement of `def`, if it refines.
-pub fn of(def: &SweepDef) -> Option<&Refine> {
-    def.refine.as_ref()
 }
 
 #[cfg(test)]
