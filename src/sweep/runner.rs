@@ -445,7 +445,11 @@ fn next_step(def: &SweepDef, opts: &SweepOptions, rows: &[Row]) -> Step {
     let (levels, progress) = planned_tasks(def, rows);
     let mut mine = 0;
     let mut todo = Vec::new();
-    for (l, tasks) in levels.iter().enumerate() {
+    // Levels beyond --level are neither run nor counted.
+    let allowed = levels
+        .len()
+        .min(opts.max_level.map_or(usize::MAX, |m| m as usize + 1));
+    for tasks in &levels[..allowed] {
         let shard: Vec<Task> = tasks
             .iter()
             .enumerate()
@@ -453,10 +457,6 @@ fn next_step(def: &SweepDef, opts: &SweepOptions, rows: &[Row]) -> Step {
             .map(|(_, t)| *t)
             .collect();
         mine += shard.len();
-        if opts.max_level.is_some_and(|m| l as u32 > m) {
-            mine -= shard.len();
-            break;
-        }
         todo.extend(
             shard
                 .into_iter()
