@@ -17,10 +17,9 @@ use crate::run;
 use crate::store::layout::{hostname, tmp_name, Layout, LockError, ShardLock};
 use crate::store::spikes::write_spikes;
 use crate::store::{self, StoreError};
-use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -640,17 +639,27 @@ fn run_todo(
         progress,
     };
     let (tx, rx) = mpsc::channel::<Finished>();
+    // Greedy list scheduling: every worker takes the next run of `todo` (longest predicted
+    // first) when it is free, so the last runs to start are the short ones. (A parallel
+    // iterator would hand each thread a contiguous half of the list, the long runs to one.)
+    let next = AtomicUsize::new(0);
     std::thread::scope(|scope| {
-        let (todo, halt) = (&todo, &halt);
+        let (todo, halt, next) = (&todo, &halt, &next);
         scope.spawn(move || {
-            pool.install(|| {
-                todo.par_iter().for_each_with(tx, |tx, t| {
+            pool.broadcast(|_| {
+                let tx = tx.clone();
+                loop {
                     if stop.load(Ordering::SeqCst) || halt.load(Ordering::SeqCst) {
                         return;
                     }
+                    let Some(t) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                        return;
+                    };
                     let _ = tx.send(run_guarded(def, layout, *t, stop));
-                });
+                }
             });
+            // The workers' senders are gone; dropping this one ends `receive_all`.
+            drop(tx);
         });
         c.receive_all(&rx, opts.flush_every);
     });
