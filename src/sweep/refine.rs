@@ -456,8 +456,8 @@ fn count_hanging(
         .count()
 }
 
-/// The leaf cells of a finished or partial refinement (for outlines on the maps).
-pub fn leaf_cells(r: &Refine, run_points: impl Iterator<Item = usize>) -> Vec<Cell> {
+/// The lattice of `r` and which of its points ran (numbers off the lattice are ignored).
+fn run_mask(r: &Refine, run_points: impl Iterator<Item = usize>) -> (Lattice, Vec<bool>) {
     let lat = Lattice::of(r);
     let mut run = vec![false; lat.len()];
     for p in run_points {
@@ -465,18 +465,18 @@ pub fn leaf_cells(r: &Refine, run_points: impl Iterator<Item = usize>) -> Vec<Ce
             run[p] = true;
         }
     }
+    (lat, run)
+}
+
+/// The leaf cells of a finished or partial refinement (for outlines on the maps).
+pub fn leaf_cells(r: &Refine, run_points: impl Iterator<Item = usize>) -> Vec<Cell> {
+    let (lat, run) = run_mask(r, run_points);
     lat.leaves(&run)
 }
 
 /// For every lattice point, the run point whose result it shows ([`Lattice::owners`]).
 pub fn owners(r: &Refine, run_points: impl Iterator<Item = usize>) -> Vec<Option<usize>> {
-    let lat = Lattice::of(r);
-    let mut run = vec![false; lat.len()];
-    for p in run_points {
-        if p < run.len() {
-            run[p] = true;
-        }
-    }
+    let (lat, run) = run_mask(r, run_points);
     lat.owners(&run)
 }
 
