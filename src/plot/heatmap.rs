@@ -452,9 +452,10 @@ pub struct RegimeMap<'a> {
     /// The theory's label per cell (linear stability); cells whose simulated label differs
     /// are crossed out, so the map doubles as the agreement figure.
     pub theory_regimes: Option<Vec<Vec<Option<Regime>>>>,
-    /// A refining sweep's leaf cells (lattice corner and side), outlined so the map shows
-    /// where it was measured finely and where a few corners stand for a whole region.
-    pub leaves: Option<Vec<crate::sweep::refine::Cell>>,
+    /// Squares to outline, as (x, y, side) in cell units from the lower-left corner point:
+    /// a refining sweep's leaf cells, so the map shows where it was measured finely and
+    /// where a few corners stand for a whole region.
+    pub leaves: Option<Vec<(usize, usize, usize)>>,
     /// The theory's boundary lines in axis values (x, y), each drawn and labelled.
     pub lines: Vec<MapLine>,
 }
@@ -507,11 +508,11 @@ pub fn regime_map(map: &RegimeMap, path: &Path, title: &str) -> Result<(), PlotE
 fn draw_leaves(
     chart: &mut CellChart<'_, '_>,
     path: &Path,
-    leaves: &[crate::sweep::refine::Cell],
+    leaves: &[(usize, usize, usize)],
 ) -> Result<(), PlotError> {
-    let outlines = leaves.iter().map(|c| {
-        let (x0, y0) = (c.i as f64, c.j as f64);
-        let (x1, y1) = (x0 + c.s as f64, y0 + c.s as f64);
+    let outlines = leaves.iter().map(|&(i, j, side)| {
+        let (x0, y0) = (i as f64, j as f64);
+        let (x1, y1) = (x0 + side as f64, y0 + side as f64);
         PathElement::new(
             vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)],
             WHITE.mix(0.6).stroke_width(1),

@@ -36,11 +36,24 @@ pub fn fill_by_owner<T: Clone>(
     rows: &[Row],
     cells: Vec<Vec<Option<T>>>,
 ) -> Vec<Vec<Option<T>>> {
-    let Some(r) = &def.refine else {
-        return cells;
-    };
+    match &def.refine {
+        Some(r) => fill_with(r, &refine::owners(r, run_points(rows)), cells),
+        None => cells,
+    }
+}
+
+/// The points that have a row.
+fn run_points(rows: &[Row]) -> impl Iterator<Item = usize> + '_ {
+    rows.iter().filter_map(|x| x.key()).map(|k| k.0 as usize)
+}
+
+/// [`fill_by_owner`] with the owners of the lattice of `r` already known.
+fn fill_with<T: Clone>(
+    r: &refine::Refine,
+    owners: &[Option<usize>],
+    cells: Vec<Vec<Option<T>>>,
+) -> Vec<Vec<Option<T>>> {
     let lat = refine::Lattice::of(r);
-    let owners = refine::owners(r, rows.iter().filter_map(|x| x.key()).map(|k| k.0 as usize));
     let mut out = cells.clone();
     for (iy, row) in out.iter_mut().enumerate() {
         for (ix, c) in row.iter_mut().enumerate() {
@@ -394,6 +407,10 @@ pub fn draw_all(
         stop,
         dir,
         out: Drawn::default(),
+        owners: def
+            .refine
+            .as_ref()
+            .map(|r| refine::owners(r, run_points(rows))),
     };
     match def.axes.get(1) {
         Some(_) => {
@@ -416,9 +433,19 @@ struct Drawing<'a> {
     stop: &'a dyn Fn() -> bool,
     dir: PathBuf,
     out: Drawn,
+    /// A refining sweep's owner of every lattice cell, computed once for all figures.
+    owners: Option<Vec<Option<usize>>>,
 }
 
 impl Drawing<'_> {
+    /// Each lattice cell of a refining sweep filled from its owner ([`fill_by_owner`]).
+    fn filled<T: Clone>(&self, cells: Vec<Vec<Option<T>>>) -> Vec<Vec<Option<T>>> {
+        match (&self.def.refine, &self.owners) {
+            (Some(r), Some(o)) => fill_with(r, o, cells),
+            _ => cells,
+        }
+    }
+
     fn check_stop(&self) -> anyhow::Result<()> {
         if (self.stop)() {
             return Err(DrawingStopped {
@@ -446,7 +473,7 @@ impl Drawing<'_> {
                 ))
             }),
         );
-        grid.cells = fill_by_owner(self.def, self.rows, grid.cells);
+        grid.cells = self.filled(grid.cells);
         grid
     }
 
@@ -489,7 +516,7 @@ impl Drawing<'_> {
         let theory = theory_known.then(|| self.grid_of("theory_rate_hz"));
         let (xa, ya) = (&self.def.axes[0], &self.def.axes[1]);
         let map = RegimeMap {
-            regimes: regime_grid(self.def, self.rows),
+            regimes: self.filled(label_grid(self.def, self.rows, "regime")),
             xs: &xa.values,
             ys: &ya.values,
             x_name: &xa.param,
@@ -499,13 +526,10 @@ impl Drawing<'_> {
                 .filter(|g| g.iter().flatten().any(|c| c.is_some())),
             lines: self.theory_lines()?,
             leaves: self.def.refine.as_ref().map(|r| {
-                refine::leaf_cells(
-                    r,
-                    self.rows
-                        .iter()
-                        .filter_map(|x| x.key())
-                        .map(|k| k.0 as usize),
-                )
+                refine::leaf_cells(r, run_points(self.rows))
+                    .into_iter()
+                    .map(|c| (c.i, c.j, c.s))
+                    .collect()
             }),
         };
         let path = self.dir.join("regime_map.png");
