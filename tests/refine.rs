@@ -288,9 +288,10 @@ fn bad_refine_tables_are_refused_before_anything_runs() {
             good.replace(
                 "values = [1, 2, 3]",
                 "values = [1, 2, 3]\n\n[[axis]]\nparam = \"J\"\nvalues = [0.1, 0.2]",
-            ),
-            "axis[2]",
-            "at most two",
+            )
+            .replace("levels = 2", "levels = 2\naxes = [\"g\", \"J\"]"),
+            "refine.axes",
+            "facet axis",
         ),
         (
             good.replace(

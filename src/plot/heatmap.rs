@@ -1,7 +1,9 @@
 //! Heatmaps of a result column over the two swept axes (mean over replicates, colour bar with
-//! units), the regime map (categorical legend, balance line g = 4, mean-field rate contours),
-//! and curves for one-axis sweeps.
+//! its scale and units), one panel per facet sharing one colour scale, the cell charts the
+//! regime map ([`super::regime_map`]) draws on, and curves for one-axis sweeps.
 
+use super::panels::{figure, FigureSize, PanelLayout, PanelPlace};
+use super::ticks::{cell_ticks, frac_index, nice_label, KeyedAxis};
 use super::{ensure_font, Area, Chart, PlotError, FONT_FAMILY};
 use crate::analysis::classify::Regime;
 use crate::plot_try;
@@ -111,74 +113,72 @@ pub fn column_label(col: &str) -> String {
     }
 }
 
-/// Fractional cell coordinate of value `v` on an axis (for lines such as g = 4); None outside.
-fn frac_index(values: &[f64], v: f64) -> Option<f64> {
-    if values.len() < 2 {
-        return None;
-    }
-    for k in 0..values.len() - 1 {
-        let (a, b) = (values[k], values[k + 1]);
-        if (a <= v && v <= b) || (b <= v && v <= a) {
-            return Some(k as f64 + if b != a { (v - a) / (b - a) } else { 0.0 });
-        }
-    }
-    None
+/// A chart whose cells are the grid points (centred on whole numbers), ticked at round axis
+/// values ([`super::ticks`]).
+pub(crate) type CellChart<'a, 'b> = plotters::chart::ChartContext<
+    'a,
+    plotters::backend::BitMapBackend<'b>,
+    plotters::coord::cartesian::Cartesian2d<KeyedAxis, KeyedAxis>,
+>;
+
+/// The label of the tick nearest position `x` (the formatter sees only key points).
+fn tick_text(ticks: &[(f64, String)], x: f64) -> String {
+    ticks
+        .iter()
+        .find(|(p, _)| (p - x).abs() < 1e-6)
+        .map(|(_, l)| l.clone())
+        .unwrap_or_default()
 }
 
-/// Tick labels of a cell axis: the axis value at whole positions, nothing in between.
-fn tick_label(values: &[f64]) -> impl Fn(&f64) -> String + '_ {
-    move |x: &f64| {
-        let k = x.round();
-        if (x - k).abs() < 1e-6 && k >= 0.0 && (k as usize) < values.len() {
-            format!("{}", values[k as usize])
-        } else {
-            String::new()
-        }
-    }
-}
-
-/// A chart whose cells are the grid points (centred on whole numbers), labelled with the
-/// axis values.
-type CellChart<'a, 'b> = Chart<'a, 'b>;
-
-/// A cell chart on `area` with its axes labelled `names` and ticked with the `axes` values.
-fn cell_chart<'a, 'b>(
+/// A cell chart on `area`: ticks at round values of the `axes`, the axes' `names` where
+/// `place` says (the outer edges of a grid of panels), and a `caption` above it if given.
+pub(crate) fn cell_chart<'a, 'b>(
     area: &'a Area<'b>,
     path: &Path,
     axes: (&[f64], &[f64]),
     names: (&str, &str),
+    place: PanelPlace,
+    caption: Option<&str>,
 ) -> Result<CellChart<'a, 'b>, PlotError> {
     let (xs, ys) = axes;
     let (nx, ny) = (xs.len(), ys.len());
+    let many = if place.font >= 16 { 10 } else { 6 };
+    let (xt, yt) = (cell_ticks(xs, many), cell_ticks(ys, many));
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(12)
+        .x_label_area_size(if place.x_name { 48 } else { 28 })
+        .y_label_area_size(if place.y_name { 62 } else { 44 });
+    if let Some(c) = caption {
+        builder.caption(c, (FONT_FAMILY, place.font + 2));
+    }
     let mut chart = plot_try!(
         path,
-        ChartBuilder::on(area)
-            .margin(15)
-            .x_label_area_size(50)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)
+        builder.build_cartesian_2d(
+            KeyedAxis::new(-0.5..nx as f64 - 0.5, xt.iter().map(|t| t.0).collect()),
+            KeyedAxis::new(-0.5..ny as f64 - 0.5, yt.iter().map(|t| t.0).collect())
+        )
     );
-    plot_try!(
-        path,
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_labels(nx.min(20))
-            .y_labels(ny.min(20))
-            .x_label_formatter(&tick_label(xs))
-            .y_label_formatter(&tick_label(ys))
-            .x_desc(names.0)
-            .y_desc(names.1)
-            .label_style((FONT_FAMILY, 16))
-            .draw()
-    );
+    let (xf, yf) = (|x: &f64| tick_text(&xt, *x), |y: &f64| tick_text(&yt, *y));
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_mesh()
+        .x_label_formatter(&xf)
+        .y_label_formatter(&yf)
+        .label_style((FONT_FAMILY, place.font));
+    if place.x_name {
+        mesh.x_desc(names.0);
+    }
+    if place.y_name {
+        mesh.y_desc(names.1);
+    }
+    plot_try!(path, mesh.draw());
     Ok(chart)
 }
 
 /// Fills every cell (`colours[iy][ix]`) of a cell chart. Neighbouring cells of one row with
 /// the same colour are drawn as one rectangle (given in row order), so a refined sweep's
 /// lattice of millions of cells costs a rectangle per run of equal colour, not per cell.
-fn fill_cells(
+pub(crate) fn fill_cells(
     chart: &mut CellChart<'_, '_>,
     path: &Path,
     colours: impl Iterator<Item = (usize, usize, RGBColor)>,
@@ -201,27 +201,45 @@ fn fill_cells(
     Ok(())
 }
 
-/// How cell values map to colours: linear, or log10 for rates spanning more than two decades,
-/// over the drawable range `lo..hi` of the (transformed) values.
-struct ColourScale {
-    log: bool,
+/// How a column's values map to colours: `auto` (log10 when its positive values span more
+/// than two decades and none is negative, else linear), or forced by `[plots] scales`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ScaleKind {
+    #[default]
+    Auto,
+    Linear,
+    Log,
+}
+
+/// How cell values map to colours: linear or log10, over the drawable range `lo..hi` of the
+/// (transformed) values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ColourScale {
+    pub log: bool,
     pos_min: f64,
     lo: f64,
     hi: f64,
 }
 
 impl ColourScale {
-    /// The scale of `grid`'s finite cells; log only for a rate column (`label` in Hz) whose
-    /// positive values span more than a factor 100.
-    fn of(grid: &Grid, label: &str) -> ColourScale {
-        let vals: Vec<f64> = grid.finite().collect();
+    /// One scale for the finite cells of all `grids` (the panels of one figure share it).
+    /// A log scale asked for a column with no positive value falls back to linear.
+    pub fn of(grids: &[&Grid], kind: ScaleKind) -> ColourScale {
+        let vals: Vec<f64> = grids.iter().flat_map(|g| g.finite()).collect();
         let pos_min = vals
             .iter()
             .copied()
             .filter(|v| *v > 0.0)
             .fold(f64::INFINITY, f64::min);
         let max = vals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let log = label.contains("(Hz)") && pos_min.is_finite() && max / pos_min > 100.0;
+        let min = vals.iter().copied().fold(f64::INFINITY, f64::min);
+        let log = pos_min.is_finite()
+            && match kind {
+                ScaleKind::Auto => min >= 0.0 && max / pos_min > 100.0,
+                ScaleKind::Log => true,
+                ScaleKind::Linear => false,
+            };
         let unranged = ColourScale {
             log,
             pos_min,
@@ -257,44 +275,87 @@ impl ColourScale {
     /// log scale), without trailing zeros.
     fn tick(&self, v: &f64) -> String {
         let shown = if self.log { 10f64.powf(*v) } else { *v };
-        format!("{shown:.3}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
+        nice_label(shown)
+    }
+
+    /// The colour bar's ticks: round values in the column's unit (1, 2, 5 × 10^k on a log
+    /// scale), on the scale's axis.
+    fn ticks(&self) -> Vec<f64> {
+        if !self.log {
+            let n = 40usize;
+            let vals: Vec<f64> = (0..=n)
+                .map(|k| self.lo + (self.hi - self.lo) * k as f64 / n as f64)
+                .collect();
+            return cell_ticks(&vals, 8)
+                .into_iter()
+                .filter_map(|(_, l)| l.parse().ok())
+                .collect();
+        }
+        let (a, b) = (self.lo.floor() as i32, self.hi.ceil() as i32);
+        let per_decade: &[f64] = if b - a <= 3 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+        (a..=b)
+            .flat_map(|k| per_decade.iter().map(move |m| (m * 10f64.powi(k)).log10()))
+            .filter(|t| *t >= self.lo - 1e-9 && *t <= self.hi + 1e-9)
+            .collect()
     }
 }
 
 /// Colour of a cell without a value.
 const NO_VALUE: RGBColor = RGBColor(200, 200, 200);
 
-/// Draws a heatmap of `grid` with a viridis colour bar labelled `label`. Rates spanning more
-/// than two decades are coloured by log10. Empty, constant or non-finite columns still draw
-/// (a grey "no value" cell, a padded range), so a sweep's report never stops at one figure.
+/// Draws a heatmap of `grid` with a viridis colour bar labelled `label` (the automatic
+/// scale): a figure of one panel.
 pub fn heatmap(grid: &Grid, path: &Path, title: &str, label: &str) -> Result<(), PlotError> {
-    ensure_font();
-    let scale = ColourScale::of(grid, label);
-    let root = BitMapBackend::new(path, (1000, 720)).into_drawing_area();
-    plot_try!(path, root.fill(&WHITE));
-    let root = root
-        .titled(title, (FONT_FAMILY, 22))
-        .map_err(PlotError::at(path))?;
-    let (main, bar) = root.split_horizontally(840);
-    draw_heat_cells(&main, path, grid, &scale)?;
-    draw_colour_bar(&bar, path, &scale, label)?;
-    if grid.cells.iter().flatten().any(|c| c.is_none()) {
-        draw_no_value_key(&bar, path)?;
+    let scale = ColourScale::of(&[grid], ScaleKind::Auto);
+    heatmap_panels(
+        &[(String::new(), grid)],
+        PanelLayout::for_count(1),
+        path,
+        title,
+        label,
+        &scale,
+    )
+}
+
+/// Draws `panels` (title, grid) as one figure of `layout`, all on `scale`, with one colour bar
+/// labelled `label` (its scale named). Empty, constant or non-finite columns still draw (a
+/// grey "no value" cell, a padded range), so a sweep's report never stops at one figure.
+pub fn heatmap_panels(
+    panels: &[(String, &Grid)],
+    layout: PanelLayout,
+    path: &Path,
+    title: &str,
+    label: &str,
+    scale: &ColourScale,
+) -> Result<(), PlotError> {
+    let size = FigureSize::of(layout, 160);
+    let fig = figure(path, layout, size, title)?;
+    for (k, ((caption, grid), area)) in panels.iter().zip(&fig.panels).enumerate() {
+        let place = PanelPlace::of(k, panels.len(), layout);
+        let caption = (!caption.is_empty()).then_some(caption.as_str());
+        draw_heat_cells(area, path, grid, scale, place, caption)?;
     }
-    plot_try!(path, root.present());
+    draw_colour_bar(&fig.side, path, scale, label)?;
+    if panels
+        .iter()
+        .any(|(_, g)| g.cells.iter().flatten().any(|c| c.is_none()))
+    {
+        let h = fig.side.dim_in_pixel().1 as i32;
+        draw_no_value_key(&fig.side, path, h - 52)?;
+    }
+    plot_try!(path, fig.root.present());
     Ok(())
 }
 
-/// The heatmap's cell panel: one coloured cell per grid point, and a white line at g = 4
-/// where g is the x axis.
+/// One heatmap panel: a coloured cell per grid point, and a white line at g = 4 where g is
+/// the x axis.
 fn draw_heat_cells(
     main: &Area<'_>,
     path: &Path,
     grid: &Grid,
     scale: &ColourScale,
+    place: PanelPlace,
+    caption: Option<&str>,
 ) -> Result<(), PlotError> {
     let ny = grid.ys.len();
     let mut chart = cell_chart(
@@ -302,6 +363,8 @@ fn draw_heat_cells(
         path,
         (&grid.xs, &grid.ys),
         (&grid.x_name, &grid.y_name),
+        place,
+        caption,
     )?;
     let cells = grid.cells.iter().enumerate().flat_map(|(iy, row)| {
         row.iter()
@@ -323,8 +386,8 @@ fn draw_heat_cells(
     Ok(())
 }
 
-/// The colour bar: a 100-step viridis gradient over the scale's range, ticks in the column's
-/// unit, labelled `label` (", log scale" appended on a log scale).
+/// The colour bar: a 100-step viridis gradient over the scale's range, round ticks in the
+/// column's unit, labelled `label` and its scale (", log scale" or ", linear scale").
 fn draw_colour_bar(
     bar: &Area<'_>,
     path: &Path,
@@ -338,14 +401,13 @@ fn draw_colour_bar(
             .margin_top(15)
             .margin_bottom(65)
             .margin_right(10)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..1.0, lo..hi)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0.0..1.0, KeyedAxis::new(lo..hi, scale.ticks()))
     );
-    let cb_label = if scale.log {
-        format!("{label}, log scale")
-    } else {
-        label.to_string()
-    };
+    let cb_label = format!(
+        "{label}, {} scale",
+        if scale.log { "log" } else { "linear" }
+    );
     plot_try!(
         path,
         cb.configure_mesh()
@@ -371,16 +433,16 @@ fn draw_colour_bar(
     Ok(())
 }
 
-/// The key of the grey "no value" cell under the colour bar.
-fn draw_no_value_key(bar: &Area<'_>, path: &Path) -> Result<(), PlotError> {
+/// The key of the grey "no value" cell under the colour bar, at height `y` px.
+fn draw_no_value_key(bar: &Area<'_>, path: &Path, y: i32) -> Result<(), PlotError> {
     let style = (FONT_FAMILY, 13).into_font();
     plot_try!(
         path,
-        bar.draw(&Rectangle::new([(10, 668), (26, 684)], NO_VALUE.filled()))
+        bar.draw(&Rectangle::new([(10, y), (26, y + 16)], NO_VALUE.filled()))
     );
     plot_try!(
         path,
-        bar.draw(&Text::new("no value".to_string(), (32, 669), style))
+        bar.draw(&Text::new("no value".to_string(), (32, y + 1), style))
     );
     Ok(())
 }
@@ -395,335 +457,6 @@ pub fn regime_colour(r: Regime) -> RGBColor {
         Regime::SISlow => RGBColor(148, 103, 189),
         Regime::Unclassified => RGBColor(255, 187, 120),
     }
-}
-
-/// Contour segments of `grid` at `level` by marching squares over cell centres.
-pub fn contour_segments(grid: &Grid, level: f64) -> Vec<[(f64, f64); 2]> {
-    let mut segs = Vec::new();
-    let (nx, ny) = (grid.xs.len(), grid.ys.len());
-    for iy in 0..ny.saturating_sub(1) {
-        for ix in 0..nx.saturating_sub(1) {
-            let corners = [(ix, iy), (ix + 1, iy), (ix + 1, iy + 1), (ix, iy + 1)];
-            let Some(v) = corners
-                .iter()
-                .map(|&(x, y)| grid.cells[y][x])
-                .collect::<Option<Vec<f64>>>()
-            else {
-                continue;
-            };
-            let mut pts = Vec::new();
-            for e in 0..4 {
-                let (a, b) = (e, (e + 1) % 4);
-                if (v[a] < level) != (v[b] < level) {
-                    let t = (level - v[a]) / (v[b] - v[a]);
-                    let (pa, pb) = (corners[a], corners[b]);
-                    pts.push((
-                        pa.0 as f64 + t * (pb.0 as f64 - pa.0 as f64),
-                        pa.1 as f64 + t * (pb.1 as f64 - pa.1 as f64),
-                    ));
-                }
-            }
-            if pts.len() == 2 {
-                segs.push([pts[0], pts[1]]);
-            } else if pts.len() == 4 {
-                segs.push([pts[0], pts[1]]);
-                segs.push([pts[2], pts[3]]);
-            }
-        }
-    }
-    segs
-}
-
-/// What the regime map shows: the regime of each cell (`regimes[iy][ix]`, majority over
-/// replicates) over the two axes, and optionally the mean-field rate to draw contours of.
-pub struct RegimeMap<'a> {
-    /// Regime per cell, `regimes[iy][ix]`; None (drawn white) where no run has a regime.
-    pub regimes: Vec<Vec<Option<Regime>>>,
-    /// Values of the x axis.
-    pub xs: &'a [f64],
-    /// Values of the y axis.
-    pub ys: &'a [f64],
-    /// Parameter on the x axis.
-    pub x_name: &'a str,
-    /// Parameter on the y axis.
-    pub y_name: &'a str,
-    /// Mean-field rate on the same grid, drawn as contours when given.
-    pub theory: Option<&'a Grid>,
-    /// The theory's label per cell (linear stability); cells whose simulated label differs
-    /// are crossed out, so the map doubles as the agreement figure.
-    pub theory_regimes: Option<Vec<Vec<Option<Regime>>>>,
-    /// Squares to outline, as (x, y, side) in cell units from the lower-left corner point:
-    /// a refining sweep's leaf cells, so the map shows where it was measured finely and
-    /// where a few corners stand for a whole region.
-    pub leaves: Option<Vec<(usize, usize, usize)>>,
-    /// The theory's boundary lines in axis values (x, y), each drawn and labelled.
-    pub lines: Vec<MapLine>,
-}
-
-/// A named polyline in the axes' values (e.g. a stability boundary `AI|SI-fast` in g, η).
-#[derive(Debug, Clone, PartialEq)]
-pub struct MapLine {
-    pub name: String,
-    pub points: Vec<(f64, f64)>,
-}
-
-/// Draws the regime map: one colour per regime, a legend, the balance line g = 4 (where g is
-/// an axis) and contours of the mean-field rate.
-pub fn regime_map(map: &RegimeMap, path: &Path, title: &str) -> Result<(), PlotError> {
-    ensure_font();
-    let root = BitMapBackend::new(path, (1050, 720)).into_drawing_area();
-    plot_try!(path, root.fill(&WHITE));
-    let root = root
-        .titled(title, (FONT_FAMILY, 22))
-        .map_err(PlotError::at(path))?;
-    let (main, legend) = root.split_horizontally(840);
-    let mut chart = cell_chart(&main, path, (map.xs, map.ys), (map.x_name, map.y_name))?;
-    let cells = map.regimes.iter().enumerate().flat_map(|(iy, row)| {
-        row.iter()
-            .enumerate()
-            .map(move |(ix, r)| (ix, iy, r.map(regime_colour).unwrap_or(WHITE)))
-    });
-    fill_cells(&mut chart, path, cells)?;
-    if let Some(leaves) = &map.leaves {
-        draw_leaves(&mut chart, path, leaves)?;
-    }
-    if let Some(th) = map.theory {
-        draw_rate_contours(&mut chart, path, th)?;
-    }
-    draw_balance_line(&mut chart, path, map)?;
-    draw_map_lines(&mut chart, path, map)?;
-    let crossed = draw_disagreement(&mut chart, path, map)?;
-    draw_regime_legend(
-        &legend,
-        path,
-        map.theory.is_some(),
-        !map.lines.is_empty(),
-        crossed,
-    )?;
-    plot_try!(path, root.present());
-    Ok(())
-}
-
-/// Outlines of a refinement's leaf cells through their corner points (thin, white).
-fn draw_leaves(
-    chart: &mut CellChart<'_, '_>,
-    path: &Path,
-    leaves: &[(usize, usize, usize)],
-) -> Result<(), PlotError> {
-    let outlines = leaves.iter().map(|&(i, j, side)| {
-        let (x0, y0) = (i as f64, j as f64);
-        let (x1, y1) = (x0 + side as f64, y0 + side as f64);
-        PathElement::new(
-            vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)],
-            WHITE.mix(0.6).stroke_width(1),
-        )
-    });
-    plot_try!(path, chart.draw_series(outlines));
-    Ok(())
-}
-
-/// Contours of the mean-field rate at 1 … 300 Hz, each labelled near the map's centre.
-fn draw_rate_contours(
-    chart: &mut CellChart<'_, '_>,
-    path: &Path,
-    th: &Grid,
-) -> Result<(), PlotError> {
-    let c = (
-        (th.xs.len() as f64 - 1.0) / 2.0,
-        (th.ys.len() as f64 - 1.0) / 2.0,
-    );
-    for level in [1.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 300.0] {
-        let segs = contour_segments(th, level);
-        plot_try!(
-            path,
-            chart.draw_series(
-                segs.iter()
-                    .map(|s| PathElement::new(vec![s[0], s[1]], BLACK.mix(0.55).stroke_width(1)))
-            )
-        );
-        let d = |s: &[(f64, f64); 2]| (s[0].0 - c.0).powi(2) + (s[0].1 - c.1).powi(2);
-        if let Some(s) = segs.iter().min_by(|a, b| d(a).total_cmp(&d(b))) {
-            let style = (FONT_FAMILY, 13).into_font().color(&BLACK);
-            plot_try!(
-                path,
-                chart.draw_series(std::iter::once(Text::new(
-                    format!("{level} Hz"),
-                    s[0],
-                    style
-                )))
-            );
-        }
-    }
-    Ok(())
-}
-
-/// The balance line g = 4 where g is one of the axes.
-fn draw_balance_line(
-    chart: &mut CellChart<'_, '_>,
-    path: &Path,
-    map: &RegimeMap,
-) -> Result<(), PlotError> {
-    let (nx, ny) = (map.xs.len() as f64, map.ys.len() as f64);
-    let line = if map.x_name == "g" {
-        frac_index(map.xs, 4.0).map(|x| vec![(x, -0.5), (x, ny - 0.5)])
-    } else if map.y_name == "g" {
-        frac_index(map.ys, 4.0).map(|y| vec![(-0.5, y), (nx - 0.5, y)])
-    } else {
-        None
-    };
-    if let Some(points) = line {
-        plot_try!(
-            path,
-            chart.draw_series(std::iter::once(PathElement::new(
-                points,
-                BLACK.stroke_width(3)
-            )))
-        );
-    }
-    Ok(())
-}
-
-/// The theory's lines (dashed black over a white halo, so they read on every colour), each
-/// labelled at its middle; pieces outside the axes' range are left out.
-fn draw_map_lines(
-    chart: &mut CellChart<'_, '_>,
-    path: &Path,
-    map: &RegimeMap,
-) -> Result<(), PlotError> {
-    for line in &map.lines {
-        // Runs of consecutive points inside the map, in cell coordinates.
-        let mut pieces: Vec<Vec<(f64, f64)>> = vec![vec![]];
-        for &(x, y) in &line.points {
-            match (frac_index(map.xs, x), frac_index(map.ys, y)) {
-                (Some(cx), Some(cy)) => pieces.last_mut().expect("one piece").push((cx, cy)),
-                _ if !pieces.last().expect("one piece").is_empty() => pieces.push(vec![]),
-                _ => {}
-            }
-        }
-        pieces.retain(|p| p.len() > 1);
-        for p in &pieces {
-            plot_try!(
-                path,
-                chart.draw_series(std::iter::once(PathElement::new(
-                    p.clone(),
-                    WHITE.stroke_width(5)
-                )))
-            );
-            plot_try!(
-                path,
-                chart.draw_series(DashedLineSeries::new(
-                    p.iter().copied(),
-                    6,
-                    4,
-                    BLACK.stroke_width(2)
-                ))
-            );
-        }
-        if let Some(p) = pieces.iter().max_by_key(|p| p.len()) {
-            let at = p[p.len() / 2];
-            let style = (FONT_FAMILY, 15).into_font().color(&BLACK);
-            plot_try!(
-                path,
-                chart.draw_series(std::iter::once(Text::new(line.name.clone(), at, style)))
-            );
-        }
-    }
-    Ok(())
-}
-
-/// The legend: a swatch per regime, the balance line, and the contours when drawn.
-/// Crosses out the cells whose simulated regime differs from the theory's; returns whether
-/// any was.
-fn draw_disagreement(
-    chart: &mut CellChart<'_, '_>,
-    path: &Path,
-    map: &RegimeMap,
-) -> Result<bool, PlotError> {
-    let Some(theory) = &map.theory_regimes else {
-        return Ok(false);
-    };
-    let mut cells = Vec::new();
-    for (iy, (srow, trow)) in map.regimes.iter().zip(theory).enumerate() {
-        for (ix, (s, t)) in srow.iter().zip(trow).enumerate() {
-            if matches!((s, t), (Some(s), Some(t)) if s != t) {
-                cells.push((ix as f64, iy as f64));
-            }
-        }
-    }
-    let d = 0.3;
-    let strokes = cells.iter().flat_map(|&(x, y)| {
-        [
-            PathElement::new(vec![(x - d, y - d), (x + d, y + d)], BLACK.stroke_width(2)),
-            PathElement::new(vec![(x - d, y + d), (x + d, y - d)], BLACK.stroke_width(2)),
-        ]
-    });
-    plot_try!(path, chart.draw_series(strokes));
-    Ok(!cells.is_empty())
-}
-
-fn draw_regime_legend(
-    legend: &Area<'_>,
-    path: &Path,
-    with_theory: bool,
-    with_lines: bool,
-    crossed: bool,
-) -> Result<(), PlotError> {
-    let style = (FONT_FAMILY, 17).into_font();
-    for (k, r) in Regime::ALL.iter().enumerate() {
-        let y = 60 + 34 * k as i32;
-        plot_try!(
-            path,
-            legend.draw(&Rectangle::new(
-                [(10, y), (34, y + 22)],
-                regime_colour(*r).filled()
-            ))
-        );
-        plot_try!(
-            path,
-            legend.draw(&Text::new(
-                r.label().to_string(),
-                (42, y + 3),
-                style.clone()
-            ))
-        );
-    }
-    let mut lines = vec![("g = 4 (balance)", BLACK.stroke_width(3))];
-    if with_theory {
-        lines.push(("mean-field rate", BLACK.mix(0.55).stroke_width(1)));
-    }
-    if with_lines {
-        lines.push(("stability boundary", BLACK.stroke_width(2)));
-    }
-    let n_lines = lines.len() as i32;
-    for (k, (label, stroke)) in lines.into_iter().enumerate() {
-        let y = 60 + 34 * Regime::ALL.len() as i32 + 10 + 34 * k as i32;
-        plot_try!(
-            path,
-            legend.draw(&PathElement::new(vec![(10, y + 10), (34, y + 10)], stroke))
-        );
-        plot_try!(
-            path,
-            legend.draw(&Text::new(label.to_string(), (42, y + 2), style.clone()))
-        );
-    }
-    if crossed {
-        let y = 60 + 34 * Regime::ALL.len() as i32 + 10 + 34 * n_lines;
-        for (a, b) in [((12, y + 2), (32, y + 20)), ((12, y + 20), (32, y + 2))] {
-            plot_try!(
-                path,
-                legend.draw(&PathElement::new(vec![a, b], BLACK.stroke_width(2)))
-            );
-        }
-        plot_try!(
-            path,
-            legend.draw(&Text::new(
-                "theory differs".to_string(),
-                (42, y + 2),
-                style.clone()
-            ))
-        );
-    }
-    Ok(())
 }
 
 /// Mean ± sd over replicates of one column against a single swept parameter. Non-finite
@@ -906,21 +639,5 @@ mod tests {
         assert_eq!(drawable_range(f64::NAN, 1.0), (0.0, 1.0));
         assert_eq!(drawable_range(2.0, 2.0), (1.0, 3.0));
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn contour_crosses_between_the_right_cells() {
-        // Values rise along x: 0, 10, 20. The 5 Hz contour is the vertical line x = 0.5.
-        let g = Grid {
-            x_name: "g".into(),
-            y_name: "eta".into(),
-            xs: vec![0.0, 1.0, 2.0],
-            ys: vec![0.0, 1.0],
-            cells: vec![vec![Some(0.0), Some(10.0), Some(20.0)]; 2],
-        };
-        let segs = contour_segments(&g, 5.0);
-        assert_eq!(segs.len(), 1);
-        assert!(segs[0].iter().all(|p| (p.0 - 0.5).abs() < 1e-12));
-        assert_eq!(frac_index(&[3.0, 3.5, 4.5, 5.0], 4.0), Some(1.5));
     }
 }

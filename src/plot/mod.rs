@@ -4,8 +4,12 @@
 
 pub mod connectivity;
 pub mod heatmap;
+pub mod labels;
+pub mod panels;
 pub mod phase_diagram;
 pub mod raster;
+pub mod regime_map;
+pub mod ticks;
 
 use std::path::Path;
 use std::sync::Once;

@@ -33,6 +33,7 @@
 //! of its index (refining sweeps always do), so a dense grid and a refinement share the
 //! runs of their common points.
 
+use super::facets::{facet_count, FacetAxis};
 use super::refine::{self, Refine, RefineOn, Tolerance};
 use crate::analysis::classify::ClassifierSettings;
 use crate::analysis::AnalysisSettings;
@@ -129,6 +130,9 @@ struct RawRefine {
     relative_tolerance: Option<f64>,
     #[serde(default)]
     max_runs: Option<i64>,
+    /// The axes refined: the map's x and y (the default); a facet axis is refused.
+    #[serde(default)]
+    axes: Option<Vec<String>>,
 }
 
 /// How each run's seed is derived.
@@ -143,16 +147,21 @@ pub enum SeedRule {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawAxis {
-    param: Spanned<String>,
-    values: Option<Vec<f64>>,
-    linspace: Option<Linspace>,
-    arange: Option<Arange>,
+pub(super) struct RawAxis {
+    #[serde(default)]
+    pub(super) param: Option<Spanned<String>>,
+    /// A grouped facet axis: parameters that vary together.
+    #[serde(default)]
+    pub(super) params: Option<Vec<String>>,
+    /// Numbers, or for a grouped axis one list of numbers per step (read in [`super::facets`]).
+    pub(super) values: Option<toml::Value>,
+    pub(super) linspace: Option<Linspace>,
+    pub(super) arange: Option<Arange>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Linspace {
+pub(super) struct Linspace {
     start: f64,
     stop: f64,
     num: i64,
@@ -160,7 +169,7 @@ struct Linspace {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Arange {
+pub(super) struct Arange {
     start: f64,
     stop: f64,
     step: f64,
@@ -219,8 +228,11 @@ pub struct SweepDef {
     pub replicates: u32,
     /// Defaults with the fixed parameters (and duration/warm-up) applied.
     pub base: ParamSet,
-    /// The swept parameters and their distinct values; the first two are the plots' x and y.
+    /// The map's axes (the first one or two `[[axis]]` tables): the plots' x and y.
     pub axes: Vec<Axis>,
+    /// Every further `[[axis]]`: one map per combination of their values
+    /// ([`super::facets`]); empty for a sweep of at most two axes.
+    pub facets: Vec<FacetAxis>,
     /// The points of a `[[point]]` list, one value per axis, in the given order; empty for
     /// a grid, whose points ([`SweepDef::point`]) are the cartesian product of the axes with
     /// the last axis varying fastest (never held in memory: a refining sweep's lattice can
@@ -278,12 +290,12 @@ pub fn text_hash(text: &[u8]) -> String {
 
 pub use crate::model::same_value;
 
-fn same_point(a: &[f64], b: &[f64]) -> bool {
+pub(super) fn same_point(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(*x, *y))
 }
 
 /// The first value that appears twice (within [`same_value`]), if any.
-fn first_repeat(values: &[f64]) -> Option<f64> {
+pub(super) fn first_repeat(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted
@@ -304,16 +316,16 @@ fn grid_runs(axes: &[Axis], replicates: u32) -> f64 {
     axes.iter().map(|a| a.values.len() as f64).product::<f64>() * replicates as f64
 }
 
-type Span = std::ops::Range<usize>;
+pub(super) type Span = std::ops::Range<usize>;
 
 /// The text being parsed and its name, for located errors.
-struct Cx<'a> {
+pub(super) struct Cx<'a> {
     text: &'a str,
     source: &'a str,
 }
 
 impl Cx<'_> {
-    fn at_line(&self, line: usize, field: &str, message: String) -> DefinitionError {
+    pub(super) fn at_line(&self, line: usize, field: &str, message: String) -> DefinitionError {
         DefinitionError {
             file: self.source.to_string(),
             line,
@@ -322,7 +334,7 @@ impl Cx<'_> {
         }
     }
 
-    fn err(&self, span: Span, field: &str, message: String) -> DefinitionError {
+    pub(super) fn err(&self, span: Span, field: &str, message: String) -> DefinitionError {
         self.at_line(line_of(self.text, span.start), field, message)
     }
 
@@ -390,8 +402,14 @@ impl Cx<'_> {
         Ok(base)
     }
 
-    /// The `[[axis]]` tables: at least one, at most two, each with distinct in-range values.
-    fn axes(&self, raw: &RawSweep, base: &ParamSet) -> Result<Vec<Axis>, DefinitionError> {
+    /// The `[[axis]]` tables: at least one, each with distinct in-range values, no parameter
+    /// on two axes. The first two are the map's x and y; every further one is a facet
+    /// ([`super::facets`]), possibly grouped.
+    fn axes(
+        &self,
+        raw: &RawSweep,
+        base: &ParamSet,
+    ) -> Result<(Vec<Axis>, Vec<FacetAxis>), DefinitionError> {
         if raw.axis.is_empty() {
             return Err(self.at_line(
                 1,
@@ -400,20 +418,23 @@ impl Cx<'_> {
             ));
         }
         let mut axes: Vec<Axis> = Vec::new();
+        let mut facets: Vec<FacetAxis> = Vec::new();
+        let mut swept: Vec<String> = Vec::new();
         for (i, a) in raw.axis.iter().enumerate() {
             let ax = a.get_ref();
-            let param = ax.param.get_ref().clone();
+            if i >= 2 {
+                let f = self.facet_axis(i, a, base)?;
+                self.check_not_swept(a.span(), i, &f.params, &swept)?;
+                swept.extend(f.params.iter().cloned());
+                facets.push(f);
+                continue;
+            }
+            let (param, param_span) = self.map_param(i, a)?;
             let field = format!("axis[{i}] ({param})");
             let def = base
                 .def(&param)
-                .map_err(|e| self.err(ax.param.span(), &field, e.to_string()))?;
-            if axes.iter().any(|x| x.param == param) {
-                return Err(self.err(
-                    ax.param.span(),
-                    &field,
-                    "this parameter is already swept by an earlier axis".into(),
-                ));
-            }
+                .map_err(|e| self.err(param_span, &field, e.to_string()))?;
+            self.check_not_swept(a.span(), i, std::slice::from_ref(&param), &swept)?;
             let values = self.axis_values(a.span(), ax, &field)?;
             for &v in &values {
                 if def.check(v).is_err() {
@@ -427,21 +448,54 @@ impl Cx<'_> {
                     format!("value {v} appears twice: expected distinct values"),
                 ));
             }
-            if axes.len() == 2 {
-                return Err(self.err(
-                    a.span(),
-                    &field,
-                    "a third [[axis]]: expected at most two (the maps' x and y); sweep a third parameter with one definition per value, or list the points with [[point]] tables of two parameters".into(),
-                ));
-            }
+            swept.push(param.clone());
             axes.push(Axis { param, values });
         }
-        Ok(axes)
+        Ok((axes, facets))
+    }
+
+    /// The parameter of map axis `i` (x or y): one `param`, not a group.
+    fn map_param(&self, i: usize, a: &Spanned<RawAxis>) -> Result<(String, Span), DefinitionError> {
+        let ax = a.get_ref();
+        match (&ax.param, &ax.params) {
+            (Some(p), None) => Ok((p.get_ref().clone(), p.span())),
+            (_, Some(ps)) => Err(self.err(
+                a.span(),
+                &format!("axis[{i}].params"),
+                format!(
+                    "{ps:?}: the map's x and y (the first two [[axis]] tables) take one `param` each; grouped parameters are a facet: put them in a third or later [[axis]]"
+                ),
+            )),
+            (None, None) => Err(self.err(
+                a.span(),
+                &format!("axis[{i}]"),
+                "expected `param = \"NAME\"` (or, from the third axis on, `params = [...]`)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Refuses an axis whose parameters an earlier axis already sweeps.
+    pub(super) fn check_not_swept(
+        &self,
+        span: Span,
+        i: usize,
+        params: &[String],
+        swept: &[String],
+    ) -> Result<(), DefinitionError> {
+        match params.iter().find(|p| swept.contains(p)) {
+            Some(p) => Err(self.err(
+                span,
+                &format!("axis[{i}] ({p})"),
+                format!("`{p}` is already swept by an earlier axis: expected each parameter on one axis only"),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// One axis's values from exactly one of `values`, `linspace`, `arange`, sized before
     /// anything is generated.
-    fn axis_values(
+    pub(super) fn axis_values(
         &self,
         span: Span,
         ax: &RawAxis,
@@ -467,7 +521,7 @@ impl Cx<'_> {
             }
         };
         let values = if let Some(v) = &ax.values {
-            v.clone()
+            self.flat_values(span.clone(), v, field)?
         } else if let Some(l) = &ax.linspace {
             if !(1..=MAX_AXIS_VALUES as i64).contains(&l.num) {
                 return Err(self.err(
@@ -641,13 +695,16 @@ impl Cx<'_> {
         &self,
         raw: &RawSweep,
         r: &Spanned<RawRefine>,
-        axes: &[Axis],
+        (axes, facets): (&[Axis], &[FacetAxis]),
         base: &ParamSet,
         replicates: u32,
         max_runs: usize,
     ) -> Result<Refine, DefinitionError> {
         let (span, rr) = (r.span(), r.get_ref());
         let err = |field: &str, message: String| self.err(span.clone(), field, message);
+        self.refined_axes(rr, axes, facets, &err)?;
+        // Each facet refines its own map: sizes and budgets count once per facet.
+        let n_facets = facet_count(facets);
         if !raw.point.is_empty() || axes.len() != 2 {
             return Err(err(
                 "refine",
@@ -688,6 +745,15 @@ impl Cx<'_> {
             }
         }
         let lattice = refine::lattice_points(axes[0].values.len(), axes[1].values.len(), levels);
+        if lattice * n_facets > refine::MAX_TOTAL_POINTS {
+            return Err(err(
+                "refine.levels",
+                format!(
+                    "{lattice:.0} lattice points at {levels} levels × {n_facets:.0} facets: expected at most {:.0} in all (fewer levels, base values or facet values)",
+                    refine::MAX_TOTAL_POINTS
+                ),
+            ));
+        }
         if lattice > refine::MAX_LATTICE_POINTS {
             return Err(err(
                 "refine.levels",
@@ -699,20 +765,31 @@ impl Cx<'_> {
         }
         let on = self.refine_on(rr, &err)?;
         let base_runs = grid_runs(axes, replicates);
+        let facets_note = if facets.is_empty() {
+            String::new()
+        } else {
+            format!(" × {n_facets:.0} facets")
+        };
+        if base_runs * n_facets > max_runs as f64 {
+            return Err(err(
+                "axis",
+                format!("{:.0} runs in the base grids alone ({base_runs:.0}{facets_note}): expected at most {max_runs}; a sweep this large needs an explicit --max-runs N (at most {HARD_MAX_RUNS})", base_runs * n_facets),
+            ));
+        }
         let budget = match rr.max_runs {
-            Some(m) if !(m as f64 >= base_runs && m as f64 <= max_runs as f64) => {
+            Some(m) if !(m as f64 >= base_runs && m as f64 * n_facets <= max_runs as f64) => {
                 return Err(err(
                     "refine.max_runs",
-                    format!("{m}: expected at least the base grid's {base_runs:.0} runs and at most {max_runs} (--max-runs)"),
+                    format!("{m}: expected at least the base grid's {base_runs:.0} runs and at most {:.0} (--max-runs {max_runs}{}){}", max_runs as f64 / n_facets, if facets.is_empty() { String::new() } else { format!(" shared by {n_facets:.0} facets") }, if facets.is_empty() { "" } else { "; the budget applies to each facet" }),
                 ))
             }
             Some(m) => Some(m as usize),
             None => {
-                let worst = lattice * replicates as f64;
+                let worst = lattice * replicates as f64 * n_facets;
                 if worst > max_runs as f64 {
                     return Err(err(
                         "refine",
-                        format!("{worst:.0} runs if every cell were split (the whole lattice × replicates): expected at most {max_runs}; set a budget with `max_runs = N`, or raise --max-runs"),
+                        format!("{worst:.0} runs if every cell were split (the whole lattice × replicates{facets_note}): expected at most {max_runs}; set a budget per facet with `max_runs = N`, or raise --max-runs"),
                     ));
                 }
                 None
@@ -724,6 +801,33 @@ impl Cx<'_> {
             max_runs: budget,
             base: [axes[0].values.clone(), axes[1].values.clone()],
         })
+    }
+
+    /// `axes` of `[refine]`, when given, must name the map's x and y: a facet axis is not
+    /// refined (each facet refines its own x × y map).
+    fn refined_axes(
+        &self,
+        rr: &RawRefine,
+        axes: &[Axis],
+        facets: &[FacetAxis],
+        err: &dyn Fn(&str, String) -> DefinitionError,
+    ) -> Result<(), DefinitionError> {
+        let Some(named) = &rr.axes else {
+            return Ok(());
+        };
+        let map: Vec<&str> = axes.iter().map(|a| a.param.as_str()).collect();
+        for n in named {
+            if facets.iter().any(|f| f.params.contains(n)) {
+                return Err(err("refine.axes", format!("`{n}` is a facet axis: refinement splits the cells of each facet's map over the first two axes ({}); list a facet's values on its [[axis]] instead", map.join(" × "))));
+            }
+        }
+        if named.iter().map(String::as_str).collect::<Vec<_>>() != map {
+            return Err(err(
+                "refine.axes",
+                format!("{named:?}: expected the map's two axes in order, {map:?} (or no `axes`)"),
+            ));
+        }
+        Ok(())
     }
 
     /// `on`, `tolerance`, `relative_tolerance` of `[refine]` (the column is checked against
@@ -770,7 +874,22 @@ impl Cx<'_> {
     }
 
     /// `seeds`: "index" (default) or "coordinates"; a refining sweep always uses coordinates.
-    fn seed_rule(&self, raw: &RawSweep, refines: bool) -> Result<SeedRule, DefinitionError> {
+    fn seed_rule(
+        &self,
+        raw: &RawSweep,
+        refines: bool,
+        faceted: bool,
+    ) -> Result<SeedRule, DefinitionError> {
+        if faceted {
+            return match raw.seeds.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+                None | Some(("coordinates", _)) => Ok(SeedRule::Coordinates),
+                Some((other, span)) => Err(self.err(
+                    span,
+                    "seeds",
+                    format!("\"{other}\": a sweep of more than two axes derives its seeds from every coordinate (so adding a facet value changes no other facet's runs): expected \"coordinates\" or no `seeds`"),
+                )),
+            };
+        }
         match raw.seeds.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
             None if refines => Ok(SeedRule::Coordinates),
             None | Some(("index", _)) if !refines => Ok(SeedRule::Index),
@@ -794,12 +913,15 @@ impl Cx<'_> {
         &self,
         raw: &RawSweep,
         axes: &[Axis],
+        facets: &[FacetAxis],
     ) -> Result<Vec<Vec<(String, f64)>>, DefinitionError> {
         let mut keep = Vec::new();
         for (i, k) in raw.keep_spikes.iter().enumerate() {
             let mut point = Vec::new();
             for (p, v) in k.get_ref() {
-                if !axes.iter().any(|a| &a.param == p) {
+                let swept = axes.iter().any(|a| &a.param == p)
+                    || facets.iter().any(|f| f.params.contains(p));
+                if !swept {
                     return Err(self.err(
                         k.span(),
                         &format!("keep_spikes[{i}].{p}"),
@@ -836,8 +958,14 @@ impl Cx<'_> {
         let line = first_table.map_or(1, |o| line_of(self.text, o));
         // A refining sweep's lattice points lie between its base values: the base grid
         // stands for them (a lattice point that still fails becomes a failed row).
+        let n_map = def.n_map_points();
         let points: Vec<usize> = match &def.refine {
-            Some(r) => refine::Lattice::of(r).base_points(),
+            Some(r) => {
+                let base = refine::Lattice::of(r).base_points();
+                (0..def.n_facets())
+                    .flat_map(|f| base.iter().map(move |&q| f * n_map + q))
+                    .collect()
+            }
             None => (0..def.n_points()).collect(),
         };
         for p in points {
@@ -869,7 +997,7 @@ fn numeric_columns(def: &SweepDef) -> Vec<String> {
         .collect()
 }
 
-fn out_of_range(v: f64, def: &crate::model::ParamDef) -> String {
+pub(super) fn out_of_range(v: f64, def: &crate::model::ParamDef) -> String {
     def.check(v)
         .err()
         .map(|e| e.to_string())
@@ -902,20 +1030,21 @@ impl SweepDef {
         let (name, model, seed, replicates) = cx.header(&raw)?;
         let base = cx.base_params(&raw, model)?;
         let max_runs = limits.max_runs.min(HARD_MAX_RUNS);
-        let (mut axes, list, is_grid) = if raw.point.is_empty() {
-            let axes = cx.axes(&raw, &base)?;
+        let (mut axes, facets, list, is_grid) = if raw.point.is_empty() {
+            let (axes, facets) = cx.axes(&raw, &base)?;
             if raw.refine.is_none() {
-                cx.check_size("axis", &raw.axis, grid_runs(&axes, replicates), max_runs)?;
+                let runs = grid_runs(&axes, replicates) * facet_count(&facets);
+                cx.check_size("axis", &raw.axis, runs, max_runs)?;
             }
-            (axes, vec![], true)
+            (axes, facets, vec![], true)
         } else {
             let runs = raw.point.len() as f64 * replicates as f64;
             cx.check_size("point", &raw.point, runs, max_runs)?;
             let (axes, points) = cx.point_list(&raw, &base)?;
-            (axes, points, false)
+            (axes, vec![], points, false)
         };
         let refine = match &raw.refine {
-            Some(r) => Some(cx.refine(&raw, r, &axes, &base, replicates, max_runs)?),
+            Some(r) => Some(cx.refine(&raw, r, (&axes, &facets), &base, replicates, max_runs)?),
             None => None,
         };
         if let Some(r) = &refine {
@@ -923,8 +1052,8 @@ impl SweepDef {
                 a.values = refine::lattice_values(b, r.levels);
             }
         }
-        let seeds = cx.seed_rule(&raw, refine.is_some())?;
-        let keep_spikes = cx.keep_spikes(&raw, &axes)?;
+        let seeds = cx.seed_rule(&raw, refine.is_some(), !facets.is_empty())?;
+        let keep_spikes = cx.keep_spikes(&raw, &axes, &facets)?;
         let def = SweepDef {
             name,
             model,
@@ -933,6 +1062,7 @@ impl SweepDef {
             replicates,
             base,
             axes,
+            facets,
             list,
             is_grid,
             refine,
@@ -1059,14 +1189,11 @@ impl SweepDef {
             .expect("the embedded default is valid (tested)")
     }
 
-    /// Number of points (without replicates); for a refining sweep, of its whole lattice
-    /// (the dense grid at the finest spacing), of which only some run.
+    /// Number of points (without replicates): facets × map points; for a refining sweep, of
+    /// every facet's whole lattice (the dense grid at the finest spacing), of which only
+    /// some run.
     pub fn n_points(&self) -> usize {
-        if self.is_grid {
-            self.axes.iter().map(|a| a.values.len()).product()
-        } else {
-            self.list.len()
-        }
+        self.n_facets() * self.n_map_points()
     }
 
     /// Number of runs: points × replicates (a refining sweep's: of its whole lattice).
@@ -1074,8 +1201,10 @@ impl SweepDef {
         self.n_points() * self.replicates as usize
     }
 
-    /// The values of point `p`, one per axis.
+    /// The map values of point `p`, one per map axis (x, y); see [`SweepDef::coordinates`]
+    /// for the facets' too.
     pub fn point(&self, p: usize) -> Vec<f64> {
+        let (_, p) = self.split_point(p);
         if !self.is_grid {
             return self.list[p].clone();
         }
@@ -1088,47 +1217,74 @@ impl SweepDef {
         vals
     }
 
+    /// Every swept value of point `p`: its map values, then its facet's values.
+    pub fn coordinates(&self, p: usize) -> Vec<f64> {
+        let mut v = self.point(p);
+        if !self.facets.is_empty() {
+            let (f, _) = self.split_point(p);
+            v.extend(self.facet_values(f).into_iter().map(|(_, x)| x));
+        }
+        v
+    }
+
     /// The seed of replicate `replicate` of point `p` (see [`SeedRule`]).
     pub fn run_seed(&self, p: usize, replicate: u32) -> u64 {
         match self.seeds {
             SeedRule::Index => crate::rng::point_seed(self.seed, p as u64, replicate as u64),
             SeedRule::Coordinates => {
-                crate::rng::coordinate_seed(self.seed, &self.point(p), replicate as u64)
+                crate::rng::coordinate_seed(self.seed, &self.coordinates(p), replicate as u64)
             }
         }
+    }
+
+    /// Every swept (parameter, value) of point `p`, map axes first.
+    pub fn swept_at(&self, p: usize) -> Vec<(String, f64)> {
+        let mut out: Vec<(String, f64)> = self
+            .axes
+            .iter()
+            .map(|a| a.param.clone())
+            .zip(self.point(p))
+            .collect();
+        if !self.facets.is_empty() {
+            out.extend(self.facet_values(self.split_point(p).0));
+        }
+        out
+    }
+
+    /// The names of every swept parameter, map axes first.
+    pub fn swept_params(&self) -> Vec<String> {
+        let facets = self.facets.iter().flat_map(|f| f.params.iter().cloned());
+        self.axes
+            .iter()
+            .map(|a| a.param.clone())
+            .chain(facets)
+            .collect()
     }
 
     /// The model parameters at point `p`.
     pub fn params_at(&self, p: usize) -> ParamSet {
         let mut params = self.base.clone();
-        for (a, v) in self.axes.iter().zip(self.point(p)) {
-            params.set(&a.param, v).expect("point values validated");
+        for (name, v) in self.swept_at(p) {
+            params.set(&name, v).expect("point values validated");
         }
         params
     }
 
-    /// `g=5, eta=2` for point `p`.
+    /// `g=5, eta=2` (and the facet's values) for point `p`.
     pub fn describe(&self, p: usize) -> String {
-        self.axes
+        self.swept_at(p)
             .iter()
-            .zip(self.point(p))
-            .map(|(a, v)| format!("{}={}", a.param, v))
+            .map(|(n, v)| format!("{n}={v}"))
             .collect::<Vec<_>>()
             .join(", ")
     }
 
     /// Whether the spikes of point `p` are to be kept.
     pub fn keeps_spikes(&self, p: usize) -> bool {
-        let point = self.point(p);
+        let swept = self.swept_at(p);
         self.keep_spikes.iter().any(|kp| {
-            kp.iter().all(|(name, v)| {
-                let k = self
-                    .axes
-                    .iter()
-                    .position(|a| &a.param == name)
-                    .expect("validated");
-                same_value(point[k], *v)
-            })
+            kp.iter()
+                .all(|(name, v)| swept.iter().any(|(n, x)| n == name && same_value(*x, *v)))
         })
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod cost;
 pub mod definition;
+pub mod facets;
 pub mod merge;
 pub mod parts;
 pub mod refine;

@@ -25,6 +25,8 @@ use std::collections::BTreeMap;
 pub const MAX_LEVELS: u32 = 8;
 /// Most lattice points a refining sweep may have (its maps hold one cell per lattice point).
 pub const MAX_LATTICE_POINTS: f64 = 5e6;
+/// Most lattice points over all facets of a refining sweep (a row's `point` is a u32).
+pub const MAX_TOTAL_POINTS: f64 = u32::MAX as f64;
 
 /// When a cell is split.
 #[derive(Debug, Clone, PartialEq)]
@@ -426,6 +428,76 @@ pub fn progress(r: &Refine, values: &BTreeMap<usize, PointValue>, replicates: u3
         out.hanging = count_hanging(&lat, &run, values, &r.on);
     }
     out
+}
+
+/// The levels of every facet's refinement ([`progress`] of each facet's own lattice, whose
+/// points are numbered from `f × lattice size`), planned together: level r + 1 is planned in
+/// any facet only once level r is complete in every facet, so the levels are the same sets
+/// of runs whichever shard or process reads the rows (and each facet's plan still depends on
+/// its own rows alone). Returns the combined progress and each facet's.
+pub fn progress_facets(
+    r: &Refine,
+    n_facets: usize,
+    values: &BTreeMap<usize, PointValue>,
+    replicates: u32,
+) -> (Progress, Vec<Progress>) {
+    let size = Lattice::of(r).len();
+    let mut each: Vec<Progress> = (0..n_facets)
+        .map(|f| {
+            let local: BTreeMap<usize, PointValue> = values
+                .range(f * size..(f + 1) * size)
+                .map(|(p, v)| (p - f * size, v.clone()))
+                .collect();
+            progress(r, &local, replicates)
+        })
+        .collect();
+    if n_facets == 1 {
+        return (each[0].clone(), each);
+    }
+    // The first level still incomplete in some facet: no facet goes beyond it yet.
+    if let Some(cut) = each.iter().filter_map(Progress::current).min() {
+        for p in &mut each {
+            if p.levels.len() > cut + 1 {
+                p.levels.truncate(cut + 1);
+                p.complete = false;
+                p.stopped = None;
+                p.hanging = 0;
+            }
+        }
+    }
+    let depth = each.iter().map(|p| p.levels.len()).max().unwrap_or(1);
+    let levels = (0..depth)
+        .map(|l| {
+            let mut pts: Vec<usize> = each
+                .iter()
+                .enumerate()
+                .flat_map(|(f, p)| {
+                    p.levels
+                        .get(l)
+                        .into_iter()
+                        .flatten()
+                        .map(move |q| f * size + q)
+                })
+                .collect();
+            pts.sort_unstable();
+            pts
+        })
+        .collect();
+    let stopped: Vec<usize> = (0..n_facets)
+        .filter(|&f| each[f].stopped.is_some())
+        .collect();
+    let all = Progress {
+        levels,
+        complete: each.iter().all(|p| p.complete),
+        stopped: (!stopped.is_empty()).then(|| {
+            format!(
+                "refinement stopped early by [refine] max_runs in {} of {n_facets} facets",
+                stopped.len()
+            )
+        }),
+        hanging: each.iter().map(|p| p.hanging).sum(),
+    };
+    (all, each)
 }
 
 fn mixed(

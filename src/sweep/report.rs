@@ -5,8 +5,9 @@ use super::definition::{same_value, SweepDef};
 use super::refine;
 use super::row::{Row, Value};
 use crate::analysis::classify::Regime;
-use crate::plot::heatmap::{column_label, curve, heatmap, regime_map, Grid, MapLine, RegimeMap};
+use crate::plot::heatmap::{column_label, curve, heatmap, Grid};
 use crate::plot::raster::{fig8, raster};
+use crate::plot::regime_map::{regime_map, MapLine, RegimeMap};
 use crate::store::layout::Layout;
 use crate::store::spikes::read_spikes;
 use crate::theory::boundaries::{boundaries_for, Region};
@@ -70,7 +71,7 @@ fn fill_with<T: Clone>(
 pub fn levels_summary(def: &SweepDef, rows: &[Row]) -> Option<String> {
     let r = def.refine.as_ref()?;
     let values = refine::point_values(rows, &r.on, def.replicates);
-    let p = refine::progress(r, &values, def.replicates);
+    let (p, _) = refine::progress_facets(r, def.n_facets(), &values, def.replicates);
     let per_level = p
         .levels
         .iter()
@@ -123,7 +124,11 @@ pub fn agreement(def: &SweepDef, rows: &[Row]) -> BTreeMap<(Regime, Regime), usi
 
 /// One line: how many cells agree, and the counts of each disagreeing pair.
 pub fn agreement_line(def: &SweepDef, rows: &[Row]) -> Option<String> {
-    let a = agreement(def, rows);
+    agreement_summary(&agreement(def, rows))
+}
+
+/// [`agreement_line`] of counts already made (e.g. summed over facets).
+fn agreement_summary(a: &BTreeMap<(Regime, Regime), usize>) -> Option<String> {
     let total: usize = a.values().sum();
     if total == 0 {
         return None;
@@ -196,8 +201,12 @@ fn failed_cells(def: &SweepDef, rows: &[Row]) -> BTreeSet<(usize, usize)> {
         .collect()
 }
 
-/// A text table of regimes over the first two axes (y descending), or a list for one axis.
+/// A text table of regimes over the first two axes (y descending), or a list for one axis;
+/// a faceted sweep prints one block per facet, each with its agreement, and the total.
 pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
+    if !def.facets.is_empty() {
+        return faceted_table(def, rows);
+    }
     let mut out = if def.refine.is_some() {
         refined_table(def, rows)
     } else {
@@ -206,6 +215,24 @@ pub fn regime_table(def: &SweepDef, rows: &[Row]) -> String {
     if let Some(line) = agreement_line(def, rows) {
         out.push_str(&line);
         out.push('\n');
+    }
+    out
+}
+
+/// One block per facet (its table, levels and agreement), then the agreement of all facets.
+fn faceted_table(def: &SweepDef, rows: &[Row]) -> String {
+    let mut out = String::new();
+    let mut total: BTreeMap<(Regime, Regime), usize> = BTreeMap::new();
+    for f in 0..def.n_facets() {
+        let (view, frows) = (def.facet_def(f), def.facet_rows(f, rows));
+        out.push_str(&format!("── facet {}: {} ──\n", f + 1, def.facet_label(f)));
+        out.push_str(&regime_table(&view, &frows));
+        for (k, n) in agreement(&view, &frows) {
+            *total.entry(k).or_default() += n;
+        }
+    }
+    if let Some(line) = agreement_summary(&total) {
+        out.push_str(&format!("all {} facets: {line}\n", def.n_facets()));
     }
     out
 }
@@ -315,8 +342,60 @@ pub struct DenseComparison {
 }
 
 /// Compares the labels of an adaptive sweep (each lattice point shows its owner's label, as
-/// its map does) with a dense sweep's over the same two parameters, point by point.
+/// its map does) with a dense sweep's over the same two parameters, point by point; a
+/// faceted sweep facet by facet (both must have the same facets), the counts summed.
 pub fn compare_to_dense(
+    adaptive: &SweepDef,
+    adaptive_rows: &[Row],
+    dense: &SweepDef,
+    dense_rows: &[Row],
+) -> Result<DenseComparison, String> {
+    if adaptive.facets.is_empty() && dense.facets.is_empty() {
+        return compare_maps(adaptive, adaptive_rows, dense, dense_rows);
+    }
+    let labels = |d: &SweepDef| {
+        (0..d.n_facets())
+            .map(|f| d.facet_label(f))
+            .collect::<Vec<_>>()
+    };
+    let (mine, theirs) = (labels(adaptive), labels(dense));
+    let mut total = DenseComparison {
+        points: 0,
+        agree: 0,
+        off_lattice: 0,
+        adaptive_runs: adaptive_rows.len(),
+        dense_runs: dense_rows.len(),
+        examples: vec![],
+    };
+    for (f, label) in mine.iter().enumerate() {
+        let Some(g) = theirs.iter().position(|l| l == label) else {
+            return Err(format!(
+                "{} has the facet {label}, which {} lacks (its facets: {}): expected the same facet axes and values",
+                adaptive.source,
+                dense.source,
+                theirs.join("; ")
+            ));
+        };
+        let c = compare_maps(
+            &adaptive.facet_def(f),
+            &adaptive.facet_rows(f, adaptive_rows),
+            &dense.facet_def(g),
+            &dense.facet_rows(g, dense_rows),
+        )?;
+        total.points += c.points;
+        total.agree += c.agree;
+        total.off_lattice += c.off_lattice;
+        for (what, a, b) in c.examples {
+            if total.examples.len() < 20 {
+                total.examples.push((format!("{what}, {label}"), a, b));
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// [`compare_to_dense`] of two sweeps of one map each.
+fn compare_maps(
     adaptive: &SweepDef,
     adaptive_rows: &[Row],
     dense: &SweepDef,

@@ -197,12 +197,14 @@ pub fn build_row(def: &SweepDef, t: &Task, r: RunResult) -> Row {
         cells.push(("level".into(), Value::U32(level)));
     }
     let params = def.params_at(point);
-    // Swept parameters first, then every other parameter in the model's order.
-    for a in &def.axes {
-        cells.push((a.param.clone(), Value::F64(params.get(&a.param))));
+    // Swept parameters first (map axes, then facets), then every other parameter in the
+    // model's order.
+    let swept = def.swept_params();
+    for name in &swept {
+        cells.push((name.clone(), Value::F64(params.get(name))));
     }
     for (name, v) in params.iter() {
-        if !def.axes.iter().any(|a| a.param == name) {
+        if !swept.iter().any(|s| s == name) {
             cells.push((name.to_string(), Value::F64(v)));
         }
     }

@@ -142,7 +142,7 @@ pub fn planned_tasks(def: &SweepDef, rows: &[Row]) -> (Vec<Vec<Task>>, Option<Pr
         None => (vec![all_tasks(def)], None),
         Some(r) => {
             let values = refine::point_values(rows, &r.on, def.replicates);
-            let p = refine::progress(r, &values, def.replicates);
+            let (p, _) = refine::progress_facets(r, def.n_facets(), &values, def.replicates);
             let levels = p
                 .levels
                 .iter()
