@@ -55,6 +55,8 @@ pub struct FigureSize {
     /// Width of the side area (colour bar or legend).
     pub side_w: u32,
     pub title_h: u32,
+    /// Least height of the whole figure (so a tall legend beside one row of panels fits).
+    pub min_h: u32,
 }
 
 impl FigureSize {
@@ -71,13 +73,19 @@ impl FigureSize {
             panel_h,
             side_w,
             title_h: 40,
+            min_h: 0,
         }
+    }
+
+    /// The same size, at least `h` px high in all.
+    pub fn at_least(self, h: u32) -> FigureSize {
+        FigureSize { min_h: h, ..self }
     }
 
     fn total(&self, layout: PanelLayout) -> (u32, u32) {
         (
             self.panel_w * layout.cols as u32 + self.side_w,
-            self.panel_h * layout.rows as u32 + self.title_h,
+            (self.panel_h * layout.rows as u32 + self.title_h).max(self.min_h),
         )
     }
 }

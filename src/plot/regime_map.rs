@@ -62,7 +62,8 @@ pub fn regime_map_panels(
     title: &str,
 ) -> Result<(), PlotError> {
     let keys = LineKeys::of(maps.iter().map(|(_, m)| *m));
-    let fig = figure(path, layout, FigureSize::of(layout, 230), title)?;
+    let size = FigureSize::of(layout, 230).at_least(legend_height(keys.0.len()));
+    let fig = figure(path, layout, size, title)?;
     let mut crossed = false;
     for (k, ((caption, map), area)) in maps.iter().zip(&fig.panels).enumerate() {
         let place = PanelPlace::of(k, maps.len(), layout);
@@ -336,6 +337,13 @@ struct Legend<'a> {
 
 /// The legend: a swatch per regime, the line styles, the theory's lines by key, and the
 /// cross of a disagreement when drawn.
+/// The height [`draw_regime_legend`] needs with `keys` theory lines listed, title included.
+fn legend_height(keys: usize) -> u32 {
+    let rows = Regime::ALL.len() as u32 + 4;
+    let key_list = if keys == 0 { 0 } else { 35 + 24 * keys as u32 };
+    40 + 50 + 30 * rows + 20 + key_list + 10
+}
+
 fn draw_regime_legend(legend: &Area<'_>, path: &Path, l: &Legend) -> Result<(), PlotError> {
     let style = (FONT_FAMILY, 16).into_font();
     let mut y = 50;
@@ -366,10 +374,25 @@ fn draw_regime_legend(legend: &Area<'_>, path: &Path, l: &Legend) -> Result<(), 
         lines.push(("theory's boundary", BLACK.stroke_width(2)));
     }
     for (label, stroke) in lines {
-        plot_try!(
-            path,
-            legend.draw(&PathElement::new(vec![(10, y + 10), (34, y + 10)], stroke))
-        );
+        let dashes: &[(i32, i32)] = if label == "theory's boundary" {
+            // As on the map: dashed black over a white halo.
+            plot_try!(
+                path,
+                legend.draw(&PathElement::new(
+                    vec![(8, y + 10), (36, y + 10)],
+                    RGBColor(150, 150, 150).stroke_width(5)
+                ))
+            );
+            &[(10, 16), (19, 25), (28, 34)]
+        } else {
+            &[(10, 34)]
+        };
+        for &(a, b) in dashes {
+            plot_try!(
+                path,
+                legend.draw(&PathElement::new(vec![(a, y + 10), (b, y + 10)], stroke))
+            );
+        }
         plot_try!(
             path,
             legend.draw(&Text::new(label.to_string(), (42, y + 2), style.clone()))

@@ -22,7 +22,8 @@
 //! [[keep_spikes]]                  # optional: points whose spike trains are kept
 //! g = 5
 //! eta = 2
-//! [plots]                          # heatmaps = [...], regime_map = true, theory_lines = true, fig8_window_ms = [a, b]
+//! [plots]                          # heatmaps = [...], regime_map = true, theory_lines = true, fig8_window_ms = [a, b],
+//!                                  # scales = { column = "auto" | "linear" | "log" }
 //! [refine]                         # optional, two-axis grids only: adaptive refinement
 //! levels = 3                       # each level halves the spacing inside a split cell (1-8)
 //! on = "regime"                    # or a numeric column with tolerance / relative_tolerance
@@ -189,6 +190,9 @@ pub struct PlotSettings {
     /// Window of the Fig.-8-style figures of kept points, [start, end] in ms
     /// (default: the last 200 ms).
     pub fig8_window_ms: Option<[f64; 2]>,
+    /// Colour scale per heatmap column (`{ oscillation_strength = "log" }`): `auto` (the
+    /// default: log10 when a column's values span more than two decades), `linear` or `log`.
+    pub scales: std::collections::BTreeMap<String, crate::plot::heatmap::ScaleKind>,
 }
 
 impl Default for PlotSettings {
@@ -207,6 +211,7 @@ impl Default for PlotSettings {
             regime_map: true,
             theory_lines: true,
             fig8_window_ms: None,
+            scales: Default::default(),
         }
     }
 }
@@ -1161,10 +1166,13 @@ impl SweepDef {
         ))
     }
 
-    /// Every heatmap column must be a numeric column of this sweep's rows.
+    /// Every heatmap column (and every column given a scale) must be a numeric column of
+    /// this sweep's rows.
     fn check_plot_columns(&self, text: &str, source: &str) -> Result<(), DefinitionError> {
         let numeric = numeric_columns(self);
-        for col in &self.plots.heatmaps {
+        let named = self.plots.heatmaps.iter().map(|c| ("plots.heatmaps", c));
+        let scaled = self.plots.scales.keys().map(|c| ("plots.scales", c));
+        for (field, col) in named.chain(scaled) {
             if !numeric.contains(col) {
                 let line = text
                     .find(&format!("\"{col}\""))
@@ -1172,7 +1180,7 @@ impl SweepDef {
                 return Err(DefinitionError {
                     file: source.into(),
                     line,
-                    field: "plots.heatmaps".into(),
+                    field: field.into(),
                     message: format!(
                         "`{col}`: expected a numeric result column: {}",
                         numeric.join(", ")

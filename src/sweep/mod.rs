@@ -2,11 +2,13 @@
 //! part files with checksums (`parts`), parallel execution that survives kills, full disks
 //! and failed runs (`runner`, reporting to a [`SweepObserver`]), adaptive refinement of
 //! two-axis grids (`refine`), shards, merging, the
-//! figures and tables of a results folder (`report`) and SLURM job arrays (`slurm`).
+//! tables of a results folder (`report`), its figures (`figures`), facets beyond the map's two
+//! axes (`facets`) and SLURM job arrays (`slurm`).
 
 pub mod cost;
 pub mod definition;
 pub mod facets;
+pub mod figures;
 pub mod merge;
 pub mod parts;
 pub mod refine;

@@ -2,19 +2,13 @@
 //! regime map, Fig.-8-style figures of kept spike trains) and a text table of regimes.
 
 use super::definition::{same_value, SweepDef};
+pub use super::figures::{draw_all, DrawingStopped, Drawn};
 use super::refine;
 use super::row::{Row, Value};
 use crate::analysis::classify::Regime;
-use crate::plot::heatmap::{column_label, curve, heatmap, Grid};
-use crate::plot::raster::{fig8, raster};
-use crate::plot::regime_map::{regime_map, MapLine, RegimeMap};
-use crate::store::layout::Layout;
-use crate::store::spikes::read_spikes;
-use crate::theory::boundaries::{boundaries_for, Region};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 
-fn f64_of(row: &Row, col: &str) -> Option<f64> {
+pub(super) fn f64_of(row: &Row, col: &str) -> Option<f64> {
     match row.get(col)? {
         Value::F64(x) => Some(*x),
         Value::U64(x) => Some(*x as f64),
@@ -44,12 +38,12 @@ pub fn fill_by_owner<T: Clone>(
 }
 
 /// The points that have a row.
-fn run_points(rows: &[Row]) -> impl Iterator<Item = usize> + '_ {
+pub(super) fn run_points(rows: &[Row]) -> impl Iterator<Item = usize> + '_ {
     rows.iter().filter_map(|x| x.key()).map(|k| k.0 as usize)
 }
 
 /// [`fill_by_owner`] with the owners of the lattice of `r` already known.
-fn fill_with<T: Clone>(
+pub(super) fn fill_with<T: Clone>(
     r: &refine::Refine,
     owners: &[Option<usize>],
     cells: Vec<Vec<Option<T>>>,
@@ -149,7 +143,7 @@ fn agreement_summary(a: &BTreeMap<(Regime, Regime), usize>) -> Option<String> {
 }
 
 /// The most frequent label of column `col` in each cell of the first two axes.
-fn label_grid(def: &SweepDef, rows: &[Row], col: &str) -> Vec<Vec<Option<Regime>>> {
+pub(super) fn label_grid(def: &SweepDef, rows: &[Row], col: &str) -> Vec<Vec<Option<Regime>>> {
     let (xs, ys) = (
         &def.axes[0].values,
         def.axes
@@ -451,317 +445,4 @@ fn compare_maps(
         }
     }
     Ok(out)
-}
-
-/// The figures stopped before all were drawn (a signal arrived).
-#[derive(Debug, thiserror::Error)]
-#[error("stopped by a signal while drawing figures ({drawn} drawn); redraw them with `brunel plot {folder}`")]
-pub struct DrawingStopped {
-    pub drawn: usize,
-    pub folder: String,
-}
-
-/// The figures of a sweep: the files written, and notes on what was skipped and why.
-#[derive(Debug, Clone, Default)]
-pub struct Drawn {
-    pub files: Vec<PathBuf>,
-    pub notes: Vec<String>,
-}
-
-/// Draws every figure of a sweep into `plots/`. `stop` is asked before each figure: when it
-/// says so, drawing ends with [`DrawingStopped`]. A kept spike file that cannot be read is
-/// skipped with a note, not an error.
-pub fn draw_all(
-    def: &SweepDef,
-    layout: &Layout,
-    rows: &[Row],
-    stop: &dyn Fn() -> bool,
-) -> anyhow::Result<Drawn> {
-    let dir = layout.plots();
-    std::fs::create_dir_all(&dir)?;
-    let mut d = Drawing {
-        def,
-        layout,
-        rows,
-        stop,
-        dir,
-        out: Drawn::default(),
-        owners: def
-            .refine
-            .as_ref()
-            .map(|r| refine::owners(r, run_points(rows))),
-    };
-    match def.axes.get(1) {
-        Some(_) => {
-            d.heatmaps()?;
-            if def.plots.regime_map {
-                d.regime_map()?;
-            }
-        }
-        None => d.curves()?,
-    }
-    d.kept_spikes()?;
-    Ok(d.out)
-}
-
-/// One call of [`draw_all`] in progress.
-struct Drawing<'a> {
-    def: &'a SweepDef,
-    layout: &'a Layout,
-    rows: &'a [Row],
-    stop: &'a dyn Fn() -> bool,
-    dir: PathBuf,
-    out: Drawn,
-    /// A refining sweep's owner of every lattice cell, computed once for all figures.
-    owners: Option<Vec<Option<usize>>>,
-}
-
-impl Drawing<'_> {
-    /// Each lattice cell of a refining sweep filled from its owner ([`fill_by_owner`]).
-    fn filled<T: Clone>(&self, cells: Vec<Vec<Option<T>>>) -> Vec<Vec<Option<T>>> {
-        match (&self.def.refine, &self.owners) {
-            (Some(r), Some(o)) => fill_with(r, o, cells),
-            _ => cells,
-        }
-    }
-
-    fn check_stop(&self) -> anyhow::Result<()> {
-        if (self.stop)() {
-            return Err(DrawingStopped {
-                drawn: self.out.files.len(),
-                folder: self.layout.root.display().to_string(),
-            }
-            .into());
-        }
-        Ok(())
-    }
-
-    /// The mean of `col` per cell of the first two axes.
-    fn grid_of(&self, col: &str) -> Grid {
-        let (xa, ya) = (&self.def.axes[0], &self.def.axes[1]);
-        let mut grid = Grid::from_samples(
-            &xa.param,
-            &ya.param,
-            &xa.values,
-            &ya.values,
-            self.rows.iter().filter_map(|r| {
-                Some((
-                    f64_of(r, &xa.param)?,
-                    f64_of(r, &ya.param)?,
-                    f64_of(r, col)?,
-                ))
-            }),
-        );
-        grid.cells = self.filled(grid.cells);
-        grid
-    }
-
-    fn has_column(&mut self, col: &str) -> bool {
-        let has = self.rows.first().and_then(|r| r.get(col)).is_some();
-        if !has {
-            self.out.notes.push(format!(
-                "no column `{col}` in the results; its figure is skipped"
-            ));
-        }
-        has
-    }
-
-    fn heatmaps(&mut self) -> anyhow::Result<()> {
-        for col in &self.def.plots.heatmaps {
-            self.check_stop()?;
-            if !self.has_column(col) {
-                continue;
-            }
-            let path = self.dir.join(format!("heatmap_{col}.png"));
-            let label = column_label(col);
-            heatmap(
-                &self.grid_of(col),
-                &path,
-                &format!("{}: {label}", self.def.name),
-                &label,
-            )?;
-            self.out.files.push(path);
-        }
-        Ok(())
-    }
-
-    fn regime_map(&mut self) -> anyhow::Result<()> {
-        self.check_stop()?;
-        let theory_known = self
-            .rows
-            .iter()
-            .filter_map(|r| f64_of(r, "theory_rate_hz"))
-            .any(|v| v.is_finite());
-        let theory = theory_known.then(|| self.grid_of("theory_rate_hz"));
-        let (xa, ya) = (&self.def.axes[0], &self.def.axes[1]);
-        let map = RegimeMap {
-            regimes: self.filled(label_grid(self.def, self.rows, "regime")),
-            xs: &xa.values,
-            ys: &ya.values,
-            x_name: &xa.param,
-            y_name: &ya.param,
-            theory: theory.as_ref(),
-            theory_regimes: Some(theory_grid(self.def, self.rows))
-                .filter(|g| g.iter().flatten().any(|c| c.is_some())),
-            lines: self.theory_lines()?,
-            leaves: self.def.refine.as_ref().map(|r| {
-                refine::leaf_cells(r, run_points(self.rows))
-                    .into_iter()
-                    .map(|c| (c.i, c.j, c.s))
-                    .collect()
-            }),
-        };
-        let path = self.dir.join("regime_map.png");
-        let title = format!("{}: regimes ({} runs)", self.def.name, self.rows.len());
-        regime_map(&map, &path, &title)?;
-        self.out.files.push(path);
-        Ok(())
-    }
-
-    /// The theory's boundary lines over a map of g and eta (Brunel 2000 Fig. 2, for the
-    /// sweep's fixed parameters), written to `theory_lines.parquet` beside `data/` for
-    /// notebooks; none when `[plots] theory_lines = false`, the axes are not g and eta, or
-    /// the model has no theory. A tracing that fails is a note, not an error.
-    fn theory_lines(&mut self) -> anyhow::Result<Vec<MapLine>> {
-        let names: Vec<&str> = self.def.axes.iter().map(|a| a.param.as_str()).collect();
-        let g_first = match names[..] {
-            ["g", "eta"] => true,
-            ["eta", "g"] => false,
-            _ => return Ok(vec![]),
-        };
-        if !self.def.plots.theory_lines || self.def.model.mean_field.is_none() {
-            return Ok(vec![]);
-        }
-        let range = |k: usize| {
-            let v = &self.def.axes[k].values;
-            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            (lo, hi)
-        };
-        let (g, eta) = if g_first {
-            (range(0), range(1))
-        } else {
-            (range(1), range(0))
-        };
-        let traced = Region::new(g, eta).and_then(|r| boundaries_for(&self.def.base, &r));
-        let b = match traced {
-            Ok(b) => b,
-            Err(e) => {
-                self.out
-                    .notes
-                    .push(format!("theory's lines not drawn: {e}"));
-                return Ok(vec![]);
-            }
-        };
-        let path = self.layout.root.join("theory_lines.parquet");
-        let prov = super::runner::provenance_json(
-            self.def,
-            serde_json::json!({ "theory_lines_region": b.region }),
-        );
-        if let Err(e) = crate::store::boundaries::write_boundaries(&path, &b, &prov) {
-            self.out.notes.push(format!(
-                "theory's lines not written to {}: {e}",
-                path.display()
-            ));
-        }
-        Ok(b.lines
-            .iter()
-            .map(|l| MapLine {
-                name: l.name.clone(),
-                points: l
-                    .points
-                    .iter()
-                    .map(|p| if g_first { (p.g, p.eta) } else { (p.eta, p.g) })
-                    .collect(),
-            })
-            .collect())
-    }
-
-    /// One-axis sweeps: mean ± sd over replicates of each column.
-    fn curves(&mut self) -> anyhow::Result<()> {
-        let xa = &self.def.axes[0];
-        for col in &self.def.plots.heatmaps {
-            self.check_stop()?;
-            if !self.has_column(col) {
-                continue;
-            }
-            let pts: Vec<(f64, Vec<f64>)> = xa
-                .values
-                .iter()
-                .map(|&x| {
-                    let at_x = self
-                        .rows
-                        .iter()
-                        .filter(|r| f64_of(r, &xa.param).is_some_and(|v| same_value(v, x)));
-                    (x, at_x.filter_map(|r| f64_of(r, col)).collect())
-                })
-                .collect();
-            let path = self.dir.join(format!("curve_{col}.png"));
-            let label = column_label(col);
-            let title = format!("{}: {label} (mean ± sd over replicates)", self.def.name);
-            curve(&pts, &xa.param, &label, &path, &title)?;
-            self.out.files.push(path);
-        }
-        Ok(())
-    }
-
-    /// Raster and Fig.-8-style figures of every kept spike train.
-    fn kept_spikes(&mut self) -> anyhow::Result<()> {
-        let Ok(entries) = std::fs::read_dir(self.layout.spikes()) else {
-            return Ok(());
-        };
-        let mut files: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-            .collect();
-        files.sort();
-        for f in files {
-            self.check_stop()?;
-            match read_spikes(&f) {
-                Ok(rec) => {
-                    if let Err(e) = self.spike_figures(&f, &rec) {
-                        self.out
-                            .notes
-                            .push(format!("figure of kept spikes skipped: {e}"));
-                    }
-                }
-                Err(e) => self.out.notes.push(format!("kept spikes skipped: {e}")),
-            }
-        }
-        Ok(())
-    }
-
-    fn spike_figures(
-        &mut self,
-        file: &std::path::Path,
-        rec: &crate::record::Recording,
-    ) -> anyhow::Result<()> {
-        let stem = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let point = stem.split('-').nth(1).and_then(|s| s.parse::<usize>().ok());
-        let what = match point {
-            Some(p) if p < self.def.n_points() => self.def.describe(p),
-            _ => stem.clone(),
-        };
-        let dur = rec.n_steps as f64 * rec.dt_ms;
-        let title = format!("{} — {what}", self.def.name);
-        let path = self.dir.join(format!("raster_{stem}.png"));
-        raster(rec, &path, &title, 0.0, dur, 200)?;
-        self.out.files.push(path);
-        if self.def.model.fig8 {
-            let (a, b) = self
-                .def
-                .plots
-                .fig8_window_ms
-                .map(|[a, b]| (a.min(dur), b.min(dur)))
-                .unwrap_or(((dur - 200.0).max(0.0), dur));
-            let path = self.dir.join(format!("fig8_{stem}.png"));
-            fig8(rec, &path, &title, a, b, 50)?;
-            self.out.files.push(path);
-        }
-        Ok(())
-    }
 }
