@@ -122,12 +122,13 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
     let prepared = prepare(&def, &opts)?;
     match (&def.refine, prepared.progress()) {
         (Some(r), Some(p)) => eprintln!(
-            "sweep {} ({}): adaptive, {} levels over a {} × {} base grid ({} lattice points × {} replicates if every cell were split){}; level {} now, {} runs to do; {} threads; results in {}",
+            "sweep {} ({}): adaptive, {} levels over a {} × {} base grid{} ({} lattice points × {} replicates if every cell were split){}; level {} now, {} runs to do; {} threads; results in {}",
             def.name,
             def.source,
             r.levels,
             r.base[0].len(),
             r.base[1].len(),
+            def.facets_summary().map_or(String::new(), |f| format!(" in each of {f}")),
             def.n_points(),
             def.replicates,
             shard_note(opts.shard, ", shard "),
@@ -137,10 +138,11 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
             opts.out.display()
         ),
         _ => eprintln!(
-            "sweep {} ({}): {} points × {} replicates = {} runs{}, {} to do; {} threads; results in {}",
+            "sweep {} ({}): {} points{} × {} replicates = {} runs{}, {} to do; {} threads; results in {}",
             def.name,
             def.source,
             def.n_points(),
+            def.facets_summary().map_or(String::new(), |f| format!(" ({f})")),
             def.replicates,
             def.n_runs(),
             shard_note(opts.shard, ", shard "),

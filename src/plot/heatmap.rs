@@ -275,6 +275,12 @@ impl ColourScale {
     /// log scale), without trailing zeros.
     fn tick(&self, v: &f64) -> String {
         let shown = if self.log { 10f64.powf(*v) } else { *v };
+        if self.log && shown.abs() >= 1e4 {
+            // One style along a log bar: 1000, 2e4, 1e5 rather than 10000 beside 1e5.
+            let k = shown.abs().log10().floor() as i32;
+            let m = (shown / 10f64.powi(k) * 100.0).round() / 100.0;
+            return format!("{}e{k}", nice_label(m));
+        }
         nice_label(shown)
     }
 

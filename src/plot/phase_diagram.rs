@@ -3,7 +3,7 @@
 //! where there is room, and the four states of Fig. 8 marked.
 
 use super::heatmap::regime_colour;
-use super::{ensure_font, Chart, PlotError, FONT_FAMILY};
+use super::{ensure_font, Area, Chart, PlotError, FONT_FAMILY};
 use crate::analysis::classify::Regime;
 use crate::plot_try;
 use crate::theory::boundaries::{Boundaries, BoundaryKind, BoundaryLine};
@@ -266,88 +266,49 @@ fn seg_dist(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
     (p.0 - a.0 - t * dx).hypot(p.1 - a.1 - t * dy)
 }
 
-/// Names each region where the scan saw it, at the sample farthest from every line, mark,
-/// name already placed and the frame; a region too thin for its name gets it beside, with a
-/// leader line to the sample.
-fn draw_region_names(
-    chart: &mut Chart<'_, '_>,
-    path: &Path,
-    b: &Boundaries,
-    marks: &[(i32, i32)],
-) -> Result<(), PlotError> {
-    let px = |g: f64, eta: f64| {
-        let (x, y) = chart.backend_coord(&(g, eta));
-        (x as f64, y as f64)
-    };
-    let segs: Vec<((f64, f64), (f64, f64))> = b
-        .lines
-        .iter()
-        .flat_map(|l| {
-            l.points
-                .windows(2)
-                .map(|w| (px(w[0].g, w[0].eta), px(w[1].g, w[1].eta)))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
-    let (x0, y0, x1, y1) = (
-        xr.start as f64,
-        yr.start as f64,
-        xr.end as f64,
-        yr.end as f64,
-    );
-    let mut placed: Vec<(f64, f64)> = marks.iter().map(|&(x, y)| (x as f64, y as f64)).collect();
-    // Where each region is known to be: the scan's samples, and 16 and 28 px to either side
-    // of every "left|right" line at a quarter, half and three quarters of its length (thin
-    // regions have no sample inside but always a line beside them).
-    let mut candidates: Vec<(Regime, (f64, f64))> = b
-        .samples
-        .iter()
-        .map(|s| (s.regime, px(s.g, s.eta)))
-        .collect();
-    for l in &b.lines {
-        let Some((left, right)) = l.name.split_once('|') else {
-            continue;
+/// Pixel geometry of a panel for placing names: the lines as segments and the frame.
+struct NameSpace {
+    segs: Vec<((f64, f64), (f64, f64))>,
+    frame: (f64, f64, f64, f64),
+}
+
+impl NameSpace {
+    fn of(chart: &Chart<'_, '_>, b: &Boundaries) -> NameSpace {
+        let px = |g: f64, eta: f64| {
+            let (x, y) = chart.backend_coord(&(g, eta));
+            (x as f64, y as f64)
         };
-        let (Some(left), Some(right)) = (Regime::from_label(left), Regime::from_label(right))
-        else {
-            continue;
-        };
-        let n = l.points.len();
-        for i in [n / 4, n / 2, 3 * n / 4] {
-            let (a, c) = (
-                &l.points[i.saturating_sub(1)],
-                &l.points[(i + 1).min(n - 1)],
-            );
-            let (pa, pc, p) = (
-                px(a.g, a.eta),
-                px(c.g, c.eta),
-                px(l.points[i].g, l.points[i].eta),
-            );
-            let (dx, dy) = (pc.0 - pa.0, pc.1 - pa.1);
-            let len = dx.hypot(dy);
-            if !(len > 0.0) {
-                continue;
-            }
-            // Left of the direction of travel on screen (y grows downwards).
-            let (nx, ny) = (dy / len, -dx / len);
-            for d in [16.0, 28.0] {
-                for (r, sign) in [(left, 1.0), (right, -1.0)] {
-                    let q = (p.0 + sign * d * nx, p.1 + sign * d * ny);
-                    // Only on this side of every other line: the step from the line to q
-                    // (starting 2 px off it) crosses none.
-                    let from = (p.0 + sign * 2.0 * nx, p.1 + sign * 2.0 * ny);
-                    if !segs.iter().any(|&(a, c)| crosses(from, q, a, c)) {
-                        candidates.push((r, q));
-                    }
-                }
-            }
-        }
+        let segs = b
+            .lines
+            .iter()
+            .flat_map(|l| {
+                l.points
+                    .windows(2)
+                    .map(|w| (px(w[0].g, w[0].eta), px(w[1].g, w[1].eta)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let (xr, yr) = chart.plotting_area().get_pixel_range();
+        let frame = (
+            xr.start as f64,
+            yr.start as f64,
+            xr.end as f64,
+            yr.end as f64,
+        );
+        NameSpace { segs, frame }
     }
-    // Clearance of a text centre: to lines, to the frame (allowing for the text's half
-    // width), to marks and names already placed.
-    let clearance = |p: (f64, f64), half_w: f64, placed: &[(f64, f64)]| {
-        let lines = segs
+
+    fn inside(&self, p: (f64, f64)) -> bool {
+        let (x0, y0, x1, y1) = self.frame;
+        p.0 >= x0 && p.0 <= x1 && p.1 >= y0 && p.1 <= y1
+    }
+
+    /// Clearance of a text centre: to lines, to the frame (allowing for the text's half
+    /// width), to marks and names already placed.
+    fn clearance(&self, p: (f64, f64), half_w: f64, placed: &[(f64, f64)]) -> f64 {
+        let (x0, y0, x1, y1) = self.frame;
+        let lines = self
+            .segs
             .iter()
             .map(|&(a, c)| seg_dist(p, a, c))
             .fold(f64::INFINITY, f64::min);
@@ -360,7 +321,104 @@ fn draw_region_names(
             .map(|q| ((p.0 - q.0).abs() - half_w).max((p.1 - q.1).abs() - 14.0))
             .fold(f64::INFINITY, f64::min);
         lines.min(frame).min(others)
+    }
+
+    /// The freest spot on rings around `anchor` (for a name that does not fit inside).
+    fn free_spot(&self, anchor: (f64, f64), half_w: f64, placed: &[(f64, f64)]) -> (f64, f64) {
+        let mut free = (anchor, f64::NEG_INFINITY);
+        for radius in [40.0, 60.0, 85.0, 115.0] {
+            for k in 0..24 {
+                let a = k as f64 * std::f64::consts::TAU / 24.0;
+                let p = (anchor.0 + radius * a.cos(), anchor.1 + radius * a.sin());
+                let c = self.clearance(p, half_w, placed);
+                if c > free.1 {
+                    free = (p, c);
+                }
+            }
+            if free.1 >= 14.0 {
+                break;
+            }
+        }
+        free.0
+    }
+}
+
+/// Where each region is known to be (pixels): the scan's samples, and points beside every
+/// "left|right" line ([`beside_lines`]).
+fn region_candidates(
+    chart: &Chart<'_, '_>,
+    b: &Boundaries,
+    space: &NameSpace,
+) -> Vec<(Regime, (f64, f64))> {
+    let px = |g: f64, eta: f64| {
+        let (x, y) = chart.backend_coord(&(g, eta));
+        (x as f64, y as f64)
     };
+    let mut out: Vec<(Regime, (f64, f64))> = b
+        .samples
+        .iter()
+        .map(|s| (s.regime, px(s.g, s.eta)))
+        .collect();
+    for l in &b.lines {
+        let Some((left, right)) = l.name.split_once('|') else {
+            continue;
+        };
+        let (Some(left), Some(right)) = (Regime::from_label(left), Regime::from_label(right))
+        else {
+            continue;
+        };
+        let pts: Vec<(f64, f64)> = l.points.iter().map(|p| px(p.g, p.eta)).collect();
+        out.extend(beside_lines(&pts, (left, right), space));
+    }
+    out
+}
+
+/// Points 16 and 28 px to either side of a line (pixels) at a quarter, half and three
+/// quarters of its length, labelled with the regime on that side: thin regions have no sample
+/// inside but always a line beside them. A point across another line is left out.
+fn beside_lines(
+    pts: &[(f64, f64)],
+    (left, right): (Regime, Regime),
+    space: &NameSpace,
+) -> Vec<(Regime, (f64, f64))> {
+    let n = pts.len();
+    let mut out = Vec::new();
+    for i in [n / 4, n / 2, 3 * n / 4] {
+        let (pa, pc, p) = (pts[i.saturating_sub(1)], pts[(i + 1).min(n - 1)], pts[i]);
+        let (dx, dy) = (pc.0 - pa.0, pc.1 - pa.1);
+        let len = dx.hypot(dy);
+        if !(len > 0.0) {
+            continue;
+        }
+        // Left of the direction of travel on screen (y grows downwards).
+        let (nx, ny) = (dy / len, -dx / len);
+        for d in [16.0, 28.0] {
+            for (r, sign) in [(left, 1.0), (right, -1.0)] {
+                let q = (p.0 + sign * d * nx, p.1 + sign * d * ny);
+                // Only on this side of every other line: the step from the line to q
+                // (starting 2 px off it) crosses none.
+                let from = (p.0 + sign * 2.0 * nx, p.1 + sign * 2.0 * ny);
+                if !space.segs.iter().any(|&(a, c)| crosses(from, q, a, c)) {
+                    out.push((r, q));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Names each region where the scan saw it, at the sample farthest from every line, mark,
+/// name already placed and the frame; a region too thin for its name gets it beside, with a
+/// leader line to the sample.
+fn draw_region_names(
+    chart: &mut Chart<'_, '_>,
+    path: &Path,
+    b: &Boundaries,
+    marks: &[(i32, i32)],
+) -> Result<(), PlotError> {
+    let space = NameSpace::of(chart, b);
+    let candidates = region_candidates(chart, b, &space);
+    let mut placed: Vec<(f64, f64)> = marks.iter().map(|&(x, y)| (x as f64, y as f64)).collect();
     for regime in [
         Regime::AI,
         Regime::SR,
@@ -372,87 +430,80 @@ fn draw_region_names(
             continue;
         };
         let half_w = 7.5 * name.len() as f64;
-        let inside = |p: &(f64, f64)| p.0 >= x0 && p.0 <= x1 && p.1 >= y0 && p.1 <= y1;
         let best = candidates
             .iter()
-            .filter(|(r, p)| *r == regime && inside(p))
-            .map(|&(_, p)| (p, clearance(p, half_w, &placed)))
+            .filter(|(r, p)| *r == regime && space.inside(*p))
+            .map(|&(_, p)| (p, space.clearance(p, half_w, &placed)))
             .max_by(|a, c| a.1.total_cmp(&c.1));
         let Some((anchor, room)) = best else {
             continue;
         };
-        let mut at = anchor;
-        if room < 12.0 {
-            // Beside the region: the freest spot on rings around the sample.
-            let mut free = (anchor, f64::NEG_INFINITY);
-            for radius in [40.0, 60.0, 85.0, 115.0] {
-                for k in 0..24 {
-                    let a = k as f64 * std::f64::consts::TAU / 24.0;
-                    let p = (anchor.0 + radius * a.cos(), anchor.1 + radius * a.sin());
-                    let c = clearance(p, half_w, &placed);
-                    if c > free.1 {
-                        free = (p, c);
-                    }
-                }
-                if free.1 >= 14.0 {
-                    break;
-                }
-            }
-            at = free.0;
-            let area = chart.plotting_area().strip_coord_spec();
-            let rel = |p: (f64, f64)| relative(chart, (p.0 as i32, p.1 as i32));
-            plot_try!(
-                path,
-                area.draw(&PathElement::new(
-                    vec![rel(at), rel(anchor)],
-                    BLACK.mix(0.6).stroke_width(1)
-                ))
-            );
-            plot_try!(
-                path,
-                area.draw(&Circle::new(rel(anchor), 2, BLACK.filled()))
-            );
-        }
+        let at = if room < 12.0 {
+            let at = space.free_spot(anchor, half_w, &placed);
+            draw_leader(chart, path, at, anchor)?;
+            at
+        } else {
+            anchor
+        };
         placed.push(at);
-        let font = (FONT_FAMILY, 24)
-            .into_font()
-            .style(FontStyle::Bold)
-            .color(&BLACK)
-            .pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Center,
-                plotters::style::text_anchor::VPos::Center,
-            ));
-        let rel = relative(chart, (at.0 as i32, at.1 as i32));
-        plot_try!(
-            path,
-            chart
-                .plotting_area()
-                .strip_coord_spec()
-                .draw(&Text::new(name.to_string(), rel, font))
-        );
+        draw_name(chart, path, at, name)?;
     }
+    Ok(())
+}
+
+/// A thin line from a region's name placed beside it to the sample it names.
+fn draw_leader(
+    chart: &Chart<'_, '_>,
+    path: &Path,
+    at: (f64, f64),
+    anchor: (f64, f64),
+) -> Result<(), PlotError> {
+    let area = chart.plotting_area().strip_coord_spec();
+    let rel = |p: (f64, f64)| relative(chart, (p.0 as i32, p.1 as i32));
+    plot_try!(
+        path,
+        area.draw(&PathElement::new(
+            vec![rel(at), rel(anchor)],
+            BLACK.mix(0.6).stroke_width(1)
+        ))
+    );
+    plot_try!(
+        path,
+        area.draw(&Circle::new(rel(anchor), 2, BLACK.filled()))
+    );
+    Ok(())
+}
+
+/// A region's name in bold, centred at pixel `at`.
+fn draw_name(
+    chart: &Chart<'_, '_>,
+    path: &Path,
+    at: (f64, f64),
+    name: &str,
+) -> Result<(), PlotError> {
+    let font = (FONT_FAMILY, 24)
+        .into_font()
+        .style(FontStyle::Bold)
+        .color(&BLACK)
+        .pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+    let rel = relative(chart, (at.0 as i32, at.1 as i32));
+    plot_try!(
+        path,
+        chart
+            .plotting_area()
+            .strip_coord_spec()
+            .draw(&Text::new(name.to_string(), rel, font))
+    );
     Ok(())
 }
 
 /// One entry per line name and kind, with its frequency range; the marks; a note when there
 /// is no line.
-fn draw_legend(
-    legend: &plotters::drawing::DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
-    path: &Path,
-    b: &Boundaries,
-) -> Result<(), PlotError> {
+fn draw_legend(legend: &Area<'_>, path: &Path, b: &Boundaries) -> Result<(), PlotError> {
     let font = (FONT_FAMILY, 15).into_font();
-    let mut entries: Vec<(String, &BoundaryLine)> = Vec::new();
-    for line in &b.lines {
-        let key = if line.name == line.kind.label() {
-            line.name.clone()
-        } else {
-            format!("{} ({})", line.name, line.kind.label())
-        };
-        if entries.iter().all(|(k, _)| *k != key) {
-            entries.push((key, line));
-        }
-    }
     let mut y = 40;
     plot_try!(
         path,
@@ -463,42 +514,9 @@ fn draw_legend(
         ))
     );
     y += 28;
+    let entries = legend_entries(b);
     for (key, line) in &entries {
-        let s = style(line);
-        let (lo, hi) = b
-            .lines
-            .iter()
-            .filter(|l| l.name == line.name && l.kind == line.kind)
-            .map(|l| l.extent(|p| p.frequency_hz))
-            .fold((f64::NAN, f64::NAN), |(a, c), (p, q)| (a.min(p), c.max(q)));
-        let stroke = s.colour.stroke_width(s.width.max(2));
-        let swatch = vec![(10, y + 8), (50, y + 8)];
-        if s.dashed {
-            plot_try!(
-                path,
-                legend.draw(&plotters::element::DashedPathElement::new(
-                    swatch, 7, 4, stroke
-                ))
-            );
-        } else {
-            plot_try!(path, legend.draw(&PathElement::new(swatch, stroke)));
-        }
-        plot_try!(
-            path,
-            legend.draw(&Text::new(key.clone(), (58, y), font.clone()))
-        );
-        if lo.is_finite() {
-            y += 19;
-            plot_try!(
-                path,
-                legend.draw(&Text::new(
-                    format!("{lo:.0}–{hi:.0} Hz"),
-                    (58, y),
-                    font.clone().color(&BLACK.mix(0.7))
-                ))
-            );
-        }
-        y += 27;
+        y = draw_line_entry(legend, path, y, key, line, b)?;
     }
     if entries.is_empty() {
         plot_try!(
@@ -511,7 +529,76 @@ fn draw_legend(
         );
         y += 27;
     }
-    y += 10;
+    draw_legend_notes(legend, path, y + 10)
+}
+
+/// One (key, line) per distinct line name and kind: `AI|SI-fast (hopf)`, `saddle-node`.
+fn legend_entries(b: &Boundaries) -> Vec<(String, &BoundaryLine)> {
+    let mut entries: Vec<(String, &BoundaryLine)> = Vec::new();
+    for line in &b.lines {
+        let key = if line.name == line.kind.label() {
+            line.name.clone()
+        } else {
+            format!("{} ({})", line.name, line.kind.label())
+        };
+        if entries.iter().all(|(k, _)| *k != key) {
+            entries.push((key, line));
+        }
+    }
+    entries
+}
+
+/// A legend entry at height `y`: the line's swatch, its key and the frequency range of all
+/// lines of that name and kind; returns the next entry's height.
+fn draw_line_entry(
+    legend: &Area<'_>,
+    path: &Path,
+    mut y: i32,
+    key: &str,
+    line: &BoundaryLine,
+    b: &Boundaries,
+) -> Result<i32, PlotError> {
+    let font = (FONT_FAMILY, 15).into_font();
+    let s = style(line);
+    let (lo, hi) = b
+        .lines
+        .iter()
+        .filter(|l| l.name == line.name && l.kind == line.kind)
+        .map(|l| l.extent(|p| p.frequency_hz))
+        .fold((f64::NAN, f64::NAN), |(a, c), (p, q)| (a.min(p), c.max(q)));
+    let stroke = s.colour.stroke_width(s.width.max(2));
+    let swatch = vec![(10, y + 8), (50, y + 8)];
+    if s.dashed {
+        plot_try!(
+            path,
+            legend.draw(&plotters::element::DashedPathElement::new(
+                swatch, 7, 4, stroke
+            ))
+        );
+    } else {
+        plot_try!(path, legend.draw(&PathElement::new(swatch, stroke)));
+    }
+    plot_try!(
+        path,
+        legend.draw(&Text::new(key.to_string(), (58, y), font.clone()))
+    );
+    if lo.is_finite() {
+        y += 19;
+        plot_try!(
+            path,
+            legend.draw(&Text::new(
+                format!("{lo:.0}–{hi:.0} Hz"),
+                (58, y),
+                font.color(&BLACK.mix(0.7))
+            ))
+        );
+    }
+    Ok(y + 27)
+}
+
+/// The Fig. 8 marks' key and how to read the lines' names and styles, from height `y`.
+fn draw_legend_notes(legend: &Area<'_>, path: &Path, mut y: i32) -> Result<(), PlotError> {
+    let font = (FONT_FAMILY, 15).into_font();
     plot_try!(
         path,
         legend.draw(&Circle::new((16, y + 8), 5, BLACK.filled()))

@@ -1412,7 +1412,7 @@ eta = 1.5
                 n += 1;
             }
         }
-        assert!(n >= 6);
+        assert!(n >= 8);
         assert_eq!(SweepDef::embedded_default().name, "brunel-phase-quick");
         let check =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/dense-check-quick.toml");

@@ -110,6 +110,26 @@ impl SweepDef {
             .join(", ")
     }
 
+    /// `3 facets: D_ms = 1.5, 2, 3`, or `6 facets: D_ms (3 values) × N_E/N_I (2 steps)`, for
+    /// the start line of a sweep; None without facets.
+    pub fn facets_summary(&self) -> Option<String> {
+        let n = self.n_facets();
+        match &self.facets[..] {
+            [] => None,
+            [a] if a.params.len() == 1 && a.len() <= 8 => {
+                let v: Vec<String> = a.values.iter().map(|v| format!("{}", v[0])).collect();
+                Some(format!("{n} facets: {} = {}", a.name(), v.join(", ")))
+            }
+            axes => Some(format!(
+                "{n} facets: {}",
+                axes.iter()
+                    .map(|a| format!("{} ({} values)", a.name(), a.len()))
+                    .collect::<Vec<_>>()
+                    .join(" × ")
+            )),
+        }
+    }
+
     /// Facet `f` as a two-axis sweep of its own, for reports and figures: no facet axes, the
     /// facet's values fixed in `base` (so the theory's lines are traced for them). Not for
     /// running: its seeds would not be the faceted sweep's.
@@ -413,6 +433,19 @@ values = [[400, 100], [800, 200]]
         assert!(view.facets.is_empty());
         assert_eq!((view.n_points(), view.base.get("D_ms")), (6, 3.0));
         assert_eq!(d.describe(20), "g=4, eta=3, D_ms=3, N_E=800, N_I=200");
+        assert_eq!(
+            d.facets_summary().unwrap(),
+            "4 facets: D_ms (2 values) × N_E/N_I (2 values)"
+        );
+        let one = SweepDef::parse(
+            &THREE.replace(
+                "[[axis]]\nparams = [\"N_E\", \"N_I\"]\nvalues = [[400, 100], [800, 200]]\n",
+                "",
+            ),
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(one.facets_summary().unwrap(), "2 facets: D_ms = 1.5, 3");
     }
 
     #[test]
