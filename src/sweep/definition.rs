@@ -750,56 +750,9 @@ impl Cx<'_> {
             }
         }
         let lattice = refine::lattice_points(axes[0].values.len(), axes[1].values.len(), levels);
-        if lattice * n_facets > refine::MAX_TOTAL_POINTS {
-            return Err(err(
-                "refine.levels",
-                format!(
-                    "{lattice:.0} lattice points at {levels} levels × {n_facets:.0} facets: expected at most {:.0} in all (fewer levels, base values or facet values)",
-                    refine::MAX_TOTAL_POINTS
-                ),
-            ));
-        }
-        if lattice > refine::MAX_LATTICE_POINTS {
-            return Err(err(
-                "refine.levels",
-                format!(
-                    "{lattice:.0} lattice points at {levels} levels: expected at most {:.0} (fewer levels or base values)",
-                    refine::MAX_LATTICE_POINTS
-                ),
-            ));
-        }
+        refine_size(lattice, levels, n_facets, &err)?;
         let on = self.refine_on(rr, &err)?;
-        let base_runs = grid_runs(axes, replicates);
-        let facets_note = if facets.is_empty() {
-            String::new()
-        } else {
-            format!(" × {n_facets:.0} facets")
-        };
-        if base_runs * n_facets > max_runs as f64 {
-            return Err(err(
-                "axis",
-                format!("{:.0} runs in the base grids alone ({base_runs:.0}{facets_note}): expected at most {max_runs}; a sweep this large needs an explicit --max-runs N (at most {HARD_MAX_RUNS})", base_runs * n_facets),
-            ));
-        }
-        let budget = match rr.max_runs {
-            Some(m) if !(m as f64 >= base_runs && m as f64 * n_facets <= max_runs as f64) => {
-                return Err(err(
-                    "refine.max_runs",
-                    format!("{m}: expected at least the base grid's {base_runs:.0} runs and at most {:.0} (--max-runs {max_runs}{}){}", max_runs as f64 / n_facets, if facets.is_empty() { String::new() } else { format!(" shared by {n_facets:.0} facets") }, if facets.is_empty() { "" } else { "; the budget applies to each facet" }),
-                ))
-            }
-            Some(m) => Some(m as usize),
-            None => {
-                let worst = lattice * replicates as f64 * n_facets;
-                if worst > max_runs as f64 {
-                    return Err(err(
-                        "refine",
-                        format!("{worst:.0} runs if every cell were split (the whole lattice × replicates{facets_note}): expected at most {max_runs}; set a budget per facet with `max_runs = N`, or raise --max-runs"),
-                    ));
-                }
-                None
-            }
-        };
+        let budget = refine_budget(rr, axes, facets, (lattice, replicates, max_runs), &err)?;
         Ok(Refine {
             levels,
             on,
@@ -985,6 +938,79 @@ impl Cx<'_> {
         }
         Ok(())
     }
+}
+
+/// A refining sweep's lattice (per facet, and over all facets) must stay within
+/// [`refine::MAX_LATTICE_POINTS`] and [`refine::MAX_TOTAL_POINTS`].
+fn refine_size(
+    lattice: f64,
+    levels: u32,
+    n_facets: f64,
+    err: &dyn Fn(&str, String) -> DefinitionError,
+) -> Result<(), DefinitionError> {
+    if lattice * n_facets > refine::MAX_TOTAL_POINTS {
+        return Err(err(
+                "refine.levels",
+                format!(
+                    "{lattice:.0} lattice points at {levels} levels × {n_facets:.0} facets: expected at most {:.0} in all (fewer levels, base values or facet values)",
+                    refine::MAX_TOTAL_POINTS
+                ),
+            ));
+    }
+    if lattice > refine::MAX_LATTICE_POINTS {
+        return Err(err(
+                "refine.levels",
+                format!(
+                    "{lattice:.0} lattice points at {levels} levels: expected at most {:.0} (fewer levels or base values)",
+                    refine::MAX_LATTICE_POINTS
+                ),
+            ));
+    }
+    Ok(())
+}
+
+/// The runs budget of each facet's refinement (`[refine] max_runs`), checked against the base
+/// grids and `--max-runs`; without one, the whole lattice of every facet must fit.
+fn refine_budget(
+    rr: &RawRefine,
+    axes: &[Axis],
+    facets: &[FacetAxis],
+    (lattice, replicates, max_runs): (f64, u32, usize),
+    err: &dyn Fn(&str, String) -> DefinitionError,
+) -> Result<Option<usize>, DefinitionError> {
+    let n_facets = facet_count(facets);
+    let base_runs = grid_runs(axes, replicates);
+    let facets_note = if facets.is_empty() {
+        String::new()
+    } else {
+        format!(" × {n_facets:.0} facets")
+    };
+    if base_runs * n_facets > max_runs as f64 {
+        return Err(err(
+                "axis",
+                format!("{:.0} runs in the base grids alone ({base_runs:.0}{facets_note}): expected at most {max_runs}; a sweep this large needs an explicit --max-runs N (at most {HARD_MAX_RUNS})", base_runs * n_facets),
+            ));
+    }
+    let budget = match rr.max_runs {
+            Some(m) if !(m as f64 >= base_runs && m as f64 * n_facets <= max_runs as f64) => {
+                return Err(err(
+                    "refine.max_runs",
+                    format!("{m}: expected at least the base grid's {base_runs:.0} runs and at most {:.0} (--max-runs {max_runs}{}){}", max_runs as f64 / n_facets, if facets.is_empty() { String::new() } else { format!(" shared by {n_facets:.0} facets") }, if facets.is_empty() { "" } else { "; the budget applies to each facet" }),
+                ))
+            }
+            Some(m) => Some(m as usize),
+            None => {
+                let worst = lattice * replicates as f64 * n_facets;
+                if worst > max_runs as f64 {
+                    return Err(err(
+                        "refine",
+                        format!("{worst:.0} runs if every cell were split (the whole lattice × replicates{facets_note}): expected at most {max_runs}; set a budget per facet with `max_runs = N`, or raise --max-runs"),
+                    ));
+                }
+                None
+            }
+        };
+    Ok(budget)
 }
 
 /// The numeric columns of `def`'s rows (what heatmaps and a refinement can use).

@@ -287,37 +287,46 @@ impl Cx<'_> {
             .iter()
             .enumerate()
             .map(|(k, step)| {
-                let at = format!("{field}.values[{k}]");
-                let toml::Value::Array(nums) = step else {
-                    return Err(self.err(
-                        span.clone(),
-                        &at,
-                        format!(
-                            "{step}: expected a list of {} numbers ({})",
-                            params.len(),
-                            params.join(", ")
-                        ),
-                    ));
-                };
-                if nums.len() != params.len() {
-                    return Err(self.err(
-                        span.clone(),
-                        &at,
-                        format!(
-                            "{} numbers: expected {}, one per parameter of params = [{}]",
-                            nums.len(),
-                            params.len(),
-                            params.join(", ")
-                        ),
-                    ));
-                }
-                nums.iter()
-                    .map(|v| {
-                        number(v).ok_or_else(|| {
-                            self.err(span.clone(), &at, format!("{v}: expected a number"))
-                        })
-                    })
-                    .collect()
+                self.grouped_step(span.clone(), &format!("{field}.values[{k}]"), step, params)
+            })
+            .collect()
+    }
+
+    /// Step `at` of a grouped axis: a list of one number per parameter.
+    fn grouped_step(
+        &self,
+        span: Span,
+        at: &str,
+        step: &toml::Value,
+        params: &[String],
+    ) -> Result<Vec<f64>, DefinitionError> {
+        let toml::Value::Array(nums) = step else {
+            return Err(self.err(
+                span,
+                at,
+                format!(
+                    "{step}: expected a list of {} numbers ({})",
+                    params.len(),
+                    params.join(", ")
+                ),
+            ));
+        };
+        if nums.len() != params.len() {
+            return Err(self.err(
+                span,
+                at,
+                format!(
+                    "{} numbers: expected {}, one per parameter of params = [{}]",
+                    nums.len(),
+                    params.len(),
+                    params.join(", ")
+                ),
+            ));
+        }
+        nums.iter()
+            .map(|v| {
+                number(v)
+                    .ok_or_else(|| self.err(span.clone(), at, format!("{v}: expected a number")))
             })
             .collect()
     }
