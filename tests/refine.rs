@@ -377,3 +377,36 @@ fn bad_refine_tables_are_refused_before_anything_runs() {
     assert!(stderr(&o).contains("--level"), "{}", stderr(&o));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn a_copied_part_file_neither_wedges_nor_hides_missing_runs() {
+    // Issue 20 #1: level 0's shard 0 holds replicate 0 of every base point; a byte copy of
+    // its part file made each point look complete (2 rows for 2 replicates), so levels were
+    // planned from half-finished points and `sweep` said complete while `merge` found runs
+    // missing. Rows are de-duplicated before planning, as merge does.
+    let d = scratch("refine-dup");
+    let text = adaptive("dup").replace("seed = 11", "seed = 11\nreplicates = 2");
+    std::fs::write(d.join("s.toml"), text).unwrap();
+    sweep(&d, "x", &["--shard", "0/2", "--level", "0"]);
+    let data = d.join("x/data");
+    std::fs::copy(
+        data.join("part-0-of-2-00000.parquet"),
+        data.join("copy.parquet"),
+    )
+    .unwrap();
+    sweep(&d, "x", &[]);
+    let m = brunel(&["merge", "x", "--no-plots"], &d);
+    assert!(
+        m.status.success(),
+        "sweep ended, merge finds runs missing: {}",
+        stderr(&m)
+    );
+    let rows = rows(&d.join("x"));
+    let points: std::collections::BTreeSet<u32> = rows.iter().map(|r| u32_of(r, "point")).collect();
+    assert_eq!(
+        rows.len(),
+        2 * points.len(),
+        "both replicates of every point"
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}

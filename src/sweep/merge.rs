@@ -8,7 +8,6 @@ use super::runner::{
     collect_rows, planned_tasks, provenance_json, OnDamage, SweepError, Task, HASH_KEY, META_KEY,
 };
 use crate::store::layout::{tmp_name, Layout};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Why a folder cannot be merged.
@@ -28,12 +27,6 @@ pub enum MergeError {
         examples: String,
         /// `; damaged part files: ...` when some were found.
         damaged: String,
-    },
-    #[error("run (point {point}, replicate {replicate}) appears twice in {folder} with different values")]
-    Conflict {
-        folder: String,
-        point: u32,
-        replicate: u32,
     },
 }
 
@@ -71,25 +64,10 @@ pub struct Gathered {
 
 /// Every complete row of a folder, one per run, sorted, with the runs still missing. Reads
 /// only: damaged part files are reported, not moved. Rows of one run found twice must be
-/// identical bit for bit (NaN equals NaN; timings aside).
+/// identical bit for bit (NaN equals NaN; timings aside): see [`collect_rows`].
 pub fn gather(def: &SweepDef, layout: &Layout) -> Result<Gathered, MergeError> {
+    // One row per run, sorted; a run twice with different values is an error.
     let (rows, damaged) = collect_rows(def, layout, OnDamage::Report)?;
-    let mut by_key: BTreeMap<(u32, u32), Row> = BTreeMap::new();
-    for r in rows {
-        let Some(k) = r.key() else { continue };
-        if let Some(prev) = by_key.get(&k) {
-            if !prev.without_timings().same_bits(&r.without_timings()) {
-                return Err(MergeError::Conflict {
-                    folder: layout.root.display().to_string(),
-                    point: k.0,
-                    replicate: k.1,
-                });
-            }
-            continue;
-        }
-        by_key.insert(k, r);
-    }
-    let rows: Vec<Row> = by_key.into_values().collect();
     let (levels, refine) = planned_tasks(def, &rows);
     let have: std::collections::BTreeSet<(u32, u32)> =
         rows.iter().filter_map(|r| r.key()).collect();

@@ -59,6 +59,14 @@ pub enum SweepError {
         folder: String,
         found: String,
     },
+    #[error("run (point {point}, replicate {replicate}) appears twice in {folder} with different values ({first} and {second}); move the part file that is wrong out of {folder}/data")]
+    Conflict {
+        folder: String,
+        point: u32,
+        replicate: u32,
+        first: String,
+        second: String,
+    },
     #[error(transparent)]
     Locked(#[from] LockError),
     #[error(transparent)]
@@ -195,14 +203,19 @@ pub enum OnDamage {
     Report,
 }
 
-/// Every row of the folder's part files and what was found damaged (`path: why`, and where
-/// it was moved). Damaged files' runs count as missing.
+/// Every run's row in the folder's part files, one per (point, replicate) and sorted by it,
+/// and what was found damaged (`path: why`, and where it was moved). Damaged files' runs
+/// count as missing. A run found in several files (a copied part file, a shard run twice)
+/// counts once; its rows must be identical bit for bit (NaN equals NaN; timings aside), else
+/// it is a [`SweepError::Conflict`] naming both files. Planning (of levels, of the runs to
+/// do) and merging both read rows through here, so they always agree on what is done.
 pub fn collect_rows(
     def: &SweepDef,
     layout: &Layout,
     on_damage: OnDamage,
 ) -> Result<(Vec<Row>, Vec<String>), SweepError> {
-    let mut rows = Vec::new();
+    let mut rows: std::collections::BTreeMap<(u32, u32), (Row, usize)> = Default::default();
+    let mut files: Vec<PathBuf> = Vec::new();
     let mut damaged = Vec::new();
     for part in layout.part_files()? {
         match read_part(&part) {
@@ -227,7 +240,10 @@ pub fn collect_rows(
                     damaged.push(handle_damage(layout, &part, e, on_damage)?);
                     continue;
                 }
-                rows.extend(r);
+                files.push(part.clone());
+                for row in r {
+                    add_unique(&mut rows, row, files.len() - 1, &files, layout)?;
+                }
             }
             Err(StoreError::Io { path, error })
                 if error.kind() != std::io::ErrorKind::UnexpectedEof =>
@@ -238,7 +254,35 @@ pub fn collect_rows(
             Err(e) => damaged.push(handle_damage(layout, &part, e, on_damage)?),
         }
     }
-    Ok((rows, damaged))
+    Ok((rows.into_values().map(|(r, _)| r).collect(), damaged))
+}
+
+/// Adds `row` (read from `files[file]`) unless its run is there already; a second row of a
+/// run that differs is a conflict.
+fn add_unique(
+    rows: &mut std::collections::BTreeMap<(u32, u32), (Row, usize)>,
+    row: Row,
+    file: usize,
+    files: &[PathBuf],
+    layout: &Layout,
+) -> Result<(), SweepError> {
+    let Some(k) = row.key() else {
+        return Ok(()); // read_part refuses rows without a key
+    };
+    match rows.get(&k) {
+        None => {
+            rows.insert(k, (row, file));
+            Ok(())
+        }
+        Some((prev, _)) if prev.without_timings().same_bits(&row.without_timings()) => Ok(()),
+        Some((_, first)) => Err(SweepError::Conflict {
+            folder: layout.root.display().to_string(),
+            point: k.0,
+            replicate: k.1,
+            first: files[*first].display().to_string(),
+            second: files[file].display().to_string(),
+        }),
+    }
 }
 
 /// Quarantines a damaged part (or only reports it) and says what happened.
@@ -544,17 +588,13 @@ impl Prepared<'_> {
             if step.todo.is_empty() {
                 if level_open && !beyond {
                     let level = progress.current().unwrap_or(0);
-                    let have: BTreeSet<usize> = rows
+                    let have: BTreeSet<(u32, u32)> = rows.iter().filter_map(|r| r.key()).collect();
+                    let missing = tasks_of(def, &progress.levels[level], level as u32)
                         .iter()
-                        .filter_map(|r| r.key())
-                        .map(|k| k.0 as usize)
-                        .collect();
-                    let missing = progress.levels[level]
-                        .iter()
-                        .filter(|p| !have.contains(p))
+                        .filter(|t| !have.contains(&(t.point as u32, t.replicate)))
                         .count();
                     total.waiting = Some(format!(
-                        "level {level} waits for {missing} point(s) of other shards; run the next level when they are done"
+                        "level {level} waits for {missing} run(s) of other shards; run the next level when they are done"
                     ));
                 }
                 break;
