@@ -871,10 +871,12 @@ impl Cx<'_> {
                 name: on,
                 tolerance: Tolerance::Relative(tol(t, "relative_tolerance")?),
             }),
-            (_, None, None) => Err(err(
-                "refine.tolerance",
-                format!("`on = \"{on}\"` (a numeric column) needs `tolerance = x` (absolute, in the column's unit) or `relative_tolerance = x` (a fraction of the larger value)"),
-            )),
+            // No tolerance: NaN marks it (a given tolerance is finite), so that the column
+            // is checked first, in `check_refine_column`, and a misspelt one is named.
+            (_, None, None) => Ok(RefineOn::Column {
+                name: on,
+                tolerance: Tolerance::Absolute(f64::NAN),
+            }),
         }
     }
 
@@ -1147,23 +1149,41 @@ impl SweepDef {
         Ok(())
     }
 
-    /// A refinement on a column needs a numeric column of this sweep's rows.
+    /// A refinement on a column needs a measure of this sweep's runs (not a timing, key,
+    /// seed, level or parameter: [`super::row::measure_columns`]) and a tolerance.
     fn check_refine_column(&self, r: &Refine, span: Span, cx: &Cx) -> Result<(), DefinitionError> {
-        let RefineOn::Column { name, .. } = &r.on else {
+        let RefineOn::Column { name, tolerance } = &r.on else {
             return Ok(());
         };
-        let numeric = numeric_columns(self);
-        if numeric.iter().any(|c| c == name) {
-            return Ok(());
+        let measures = super::row::measure_columns(self);
+        if !measures.contains(name) {
+            let mut known = vec!["regime".to_string()];
+            known.extend(measures.iter().cloned());
+            let what = if super::row::column_names(self).contains(name) {
+                "is not a measure of a run (a timing, key, seed, level or parameter)".to_string()
+            } else {
+                match super::row::nearest(name, &known) {
+                    Some(n) => format!("is not a column (did you mean `{n}`?)"),
+                    None => "is not a column".to_string(),
+                }
+            };
+            return Err(cx.err(
+                span,
+                "refine.on",
+                format!(
+                    "`{name}` {what}: expected \"regime\" or a numeric result column that measures the run: {}",
+                    measures.join(", ")
+                ),
+            ));
         }
-        Err(cx.err(
-            span,
-            "refine.on",
-            format!(
-                "`{name}`: expected \"regime\" or a numeric result column: {}",
-                numeric.join(", ")
-            ),
-        ))
+        if matches!(tolerance, Tolerance::Absolute(t) if t.is_nan()) {
+            return Err(cx.err(
+                span,
+                "refine.tolerance",
+                format!("`on = \"{name}\"` (a numeric column) needs `tolerance = x` (absolute, in the column's unit) or `relative_tolerance = x` (a fraction of the larger value)"),
+            ));
+        }
+        Ok(())
     }
 
     /// Every heatmap column (and every column given a scale) must be a numeric column of
