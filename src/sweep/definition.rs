@@ -288,6 +288,18 @@ pub fn arange(start: f64, stop: f64, step: f64) -> Vec<f64> {
     (0..n).map(|k| start + step * k as f64).collect()
 }
 
+/// A coordinate in canonical form: the shortest decimal of at most 12 significant digits
+/// that is nearest to `x`, as an f64 (and 0.0 for ±0). Every axis value and every lattice
+/// value goes through here, so one point has the same bits whichever grid, spacing or
+/// refinement level produced it: 4.1 + 0.3 × 5/4 (4.4750000000000005) and linspace's
+/// 4.475 are both 4.475, and seeds derived from coordinates agree.
+pub fn canonical(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x + 0.0;
+    }
+    format!("{x:.11e}").parse().unwrap_or(x)
+}
+
 /// SHA-256 (hex) of a definition's text: its identity in provenance and on resume.
 pub fn text_hash(text: &[u8]) -> String {
     format!("{:x}", Sha256::digest(text))
@@ -571,7 +583,7 @@ impl Cx<'_> {
                 "the axis has no values: expected at least one".into(),
             ));
         }
-        Ok(values)
+        Ok(values.into_iter().map(canonical).collect())
     }
 
     /// Refuses a definition of more than `max_runs` runs, pointing at its first table.
