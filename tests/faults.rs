@@ -528,3 +528,95 @@ fn two_different_rows_for_one_run_are_a_merge_conflict() {
     assert!(!d.join("a/results.parquet").exists());
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// mkfifo (coreutils).
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+#[test]
+fn fifos_devices_and_folders_in_place_of_files_are_refused_without_blocking() {
+    // Issue 20 #5: a FIFO in data/ hung merge and sweep for ever, ignoring SIGTERM.
+    let d = scratch("fifo");
+    std::fs::write(d.join("s.toml"), small_sweep("ff", 2, 1, 1, 300.0, 400)).unwrap();
+    run_ok(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
+    let check = |args: &[&str], what: &str, expect: &str| {
+        let o = run_env(args, &d, &[], 30);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{what}: {err}");
+        assert!(
+            err.contains(expect) && err.contains("not a regular file"),
+            "{what}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{what}: {err}");
+    };
+    let fifo = d.join("x/data/p.parquet");
+    mkfifo(&fifo);
+    check(
+        &["merge", "x", "--no-plots"],
+        "merge, FIFO part",
+        "p.parquet: a FIFO",
+    );
+    check(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        "sweep, FIFO part",
+        "p.parquet: a FIFO",
+    );
+    check(&["plot", "x"], "plot, FIFO part", "p.parquet: a FIFO");
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::create_dir(d.join("x/data/dir.parquet")).unwrap();
+    check(
+        &["merge", "x", "--no-plots"],
+        "merge, folder part",
+        "dir.parquet: a folder",
+    );
+    std::fs::remove_dir(d.join("x/data/dir.parquet")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.join("x/data/zero.parquet")).unwrap();
+    check(
+        &["merge", "x", "--no-plots"],
+        "merge, device part",
+        "zero.parquet: a device",
+    );
+    std::fs::remove_file(d.join("x/data/zero.parquet")).unwrap();
+    // A FIFO as the definition, given or in the folder.
+    mkfifo(&d.join("f.toml"));
+    check(
+        &["sweep", "f.toml", "--out", "y"],
+        "sweep of a FIFO definition",
+        "f.toml",
+    );
+    assert!(!d.join("y").exists());
+    std::fs::rename(d.join("x/definition.toml"), d.join("saved.toml")).unwrap();
+    mkfifo(&d.join("x/definition.toml"));
+    check(
+        &["merge", "x", "--no-plots"],
+        "merge, FIFO definition.toml",
+        "definition.toml",
+    );
+    check(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        "sweep, FIFO definition.toml",
+        "definition.toml",
+    );
+    std::fs::remove_file(d.join("x/definition.toml")).unwrap();
+    std::fs::rename(d.join("saved.toml"), d.join("x/definition.toml")).unwrap();
+    // A FIFO as a lock file.
+    mkfifo(&d.join("x/locks/shard-0-of-1.lock"));
+    let o = run_env(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        30,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("shard-0-of-1.lock"), "{}", stderr(&o));
+    std::fs::remove_file(d.join("x/locks/shard-0-of-1.lock")).unwrap();
+    run_ok(&["merge", "x", "--no-plots"], &d, &[], 60);
+    std::fs::remove_dir_all(&d).unwrap();
+}

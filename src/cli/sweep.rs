@@ -92,16 +92,24 @@ fn load(file: &Option<PathBuf>, limits: &Limits) -> anyhow::Result<SweepDef> {
     })
 }
 
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Most worker threads a sweep starts: max(1024, 4 × cores). More only thrashes (and
+/// spawning a hundred thousand threads took a machine down before a run started).
+fn max_threads() -> usize {
+    1024.max(4 * cores())
+}
+
 fn default_threads() -> usize {
     std::env::var("SLURM_CPUS_PER_TASK")
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .filter(|&n: &usize| n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
+        .unwrap_or_else(cores)
 }
 
 /// Registers SIGINT and SIGTERM: the first sets the stop flag, a second one exits at once.
@@ -220,11 +228,22 @@ fn sweep_options(a: &SweepArgs, def: &SweepDef) -> anyhow::Result<SweepOptions> 
             );
         }
     }
+    let max = max_threads();
     let threads = match a.threads {
         Some(0) => bail!("--threads 0: expected at least 1"),
+        Some(n) if n > max => bail!(
+            "--threads {n}: expected at most {max} (the larger of 1024 and 4 × this machine's {} cores)",
+            cores()
+        ),
         Some(n) => n,
         None => default_threads(),
     };
+    if threads > max {
+        bail!(
+            "SLURM_CPUS_PER_TASK = {threads}: expected at most {max} threads (the larger of 1024 and 4 × this machine's {} cores); pass --threads N",
+            cores()
+        );
+    }
     if !(a.flush_every_s > 0.0 && a.flush_every_s <= 1e9) {
         bail!(
             "--flush-every-s {}: expected a number of seconds > 0 (at most 1e9)",

@@ -56,6 +56,41 @@ impl StoreError {
     }
 }
 
+/// Refuses anything at `path` that is not a regular file (a FIFO, a device, a socket, a
+/// folder), by its metadata and before opening it: opening a FIFO blocks until a writer
+/// comes, for ever. A link to a regular file is followed.
+pub fn check_regular(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = std::fs::metadata(path)
+        .map_err(StoreError::io(path))?
+        .file_type();
+    let what = if t.is_file() {
+        return Ok(());
+    } else if t.is_dir() {
+        "a folder"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "not a file"
+    };
+    Err(StoreError::Io {
+        path: path.display().to_string(),
+        error: std::io::Error::other(format!(
+            "{what}, not a regular file: brunel reads only regular files (move it away)"
+        )),
+    })
+}
+
+/// The whole of a regular file ([`check_regular`] first, so a FIFO never blocks).
+pub fn read_regular(path: &Path) -> Result<Vec<u8>, StoreError> {
+    check_regular(path)?;
+    std::fs::read(path).map_err(StoreError::io(path))
+}
+
 /// The temporary name under `dir` for writing `path` atomically (same file system):
 /// hidden (leading dot) and ending in `.<pid>.tmp`, so dataset readers never pick it up and
 /// `Layout::clean_stale_tmp` can tell a dead writer's leftovers.
@@ -170,7 +205,7 @@ fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, StoreError>) -> Resu
 
 /// Reads a whole Parquet file; a damaged one is an error, never a panic or an abort.
 pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
-    let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
+    let bytes = read_regular(path)?;
     let bad = |message: String| StoreError::Parquet {
         path: path.display().to_string(),
         message: format!("damaged Parquet file: {message}"),
@@ -194,6 +229,7 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
 
 /// The key-value metadata of a Parquet file; fails on a truncated, damaged or foreign file.
 pub fn read_metadata(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
+    check_regular(path)?;
     let mut f = File::open(path).map_err(StoreError::io(path))?;
     // The footer is checked before polars decodes it (see `read_parquet`).
     let footer = (|| -> std::io::Result<Result<Vec<u8>, String>> {

@@ -1116,12 +1116,16 @@ impl SweepDef {
 
     /// Reads and validates a definition file against `limits`.
     pub fn load_with(path: &std::path::Path, limits: &Limits) -> Result<SweepDef, DefinitionError> {
-        let text = std::fs::read_to_string(path).map_err(|e| DefinitionError {
+        let cannot = |e: String| DefinitionError {
             file: path.display().to_string(),
             line: 0,
             field: "file".into(),
             message: format!("cannot read: {e}"),
-        })?;
+        };
+        if let Err(crate::store::StoreError::Io { error, .. }) = crate::store::check_regular(path) {
+            return Err(cannot(error.to_string()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| cannot(e.to_string()))?;
         SweepDef::parse_with(&text, &path.display().to_string(), limits)
     }
 

@@ -183,7 +183,7 @@ pub fn check_or_write_definition(def: &SweepDef, layout: &Layout) -> Result<(), 
             Err(e) => return Err(StoreError::io(&path)(e).into()),
         }
     }
-    let existing = std::fs::read(&path).map_err(StoreError::io(&path))?;
+    let existing = store::read_regular(&path)?;
     let found = super::definition::text_hash(&existing);
     if found != def.hash {
         return Err(SweepError::DefinitionMismatch {
