@@ -127,7 +127,12 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
     let def = load(&a.file, &a.limits.limits())?;
     let opts = sweep_options(&a, &def)?;
     let stop = stop_flag()?;
-    let prepared = prepare(&def, &opts)?;
+    let prepared = prepare(&def, &opts).map_err(|e| match &e {
+        crate::sweep::runner::SweepError::Store(s) if s.is_not_writable() => {
+            anyhow::anyhow!("{e}: choose another folder with --out DIR")
+        }
+        _ => e.into(),
+    })?;
     match (&def.refine, prepared.progress()) {
         (Some(r), Some(p)) => eprintln!(
             "sweep {} ({}): adaptive, {} levels over a {} × {} base grid{} ({} lattice points × {} replicates if every cell were split){}; level {} now, {} runs to do; {} threads; results in {}",
@@ -393,6 +398,19 @@ pub fn merge_cmd(dir: &Path, no_plots: bool, limits: &LimitArgs) -> anyhow::Resu
         let drawn = draw_all(&def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
         print_drawn(&layout, &drawn);
     }
+    Ok(())
+}
+
+/// `brunel merge DIR --restore-definition`.
+pub fn restore_cmd(dir: &Path) -> anyhow::Result<()> {
+    let part = crate::sweep::merge::restore_definition(dir)?;
+    println!(
+        "restored {} from the metadata of {} (any previous file is in {}); run brunel merge {} (or the sweep) again",
+        Layout::new(dir).definition().display(),
+        part.display(),
+        Layout::new(dir).quarantine().display(),
+        dir.display()
+    );
     Ok(())
 }
 

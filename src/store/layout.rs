@@ -98,8 +98,11 @@ impl Layout {
         let probe = self
             .tmp()
             .join(format!(".write-probe-{}", std::process::id()));
-        std::fs::write(&probe, b"ok").map_err(StoreError::io(&probe))?;
-        std::fs::remove_file(&probe).map_err(StoreError::io(&probe))?;
+        let written = std::fs::write(&probe, b"ok");
+        // Removed whether or not the write succeeded (a full disk creates it empty).
+        let removed = std::fs::remove_file(&probe);
+        written.map_err(StoreError::io(&probe))?;
+        removed.map_err(StoreError::io(&probe))?;
         Ok(())
     }
 

@@ -21,6 +21,9 @@ pub enum StoreError {
     Io { path: String, error: std::io::Error },
     #[error("{path}: {message}")]
     Parquet { path: String, message: String },
+    /// A library could not write a file by path (a figure): its words, naming the file.
+    #[error("{message}")]
+    Written { path: String, message: String },
     /// A file that reads but whose content is not what was written (bit flips, a foreign or
     /// hand-edited file): its checksum or structure does not match.
     #[error("{path}: damaged: {message}")]
@@ -30,9 +33,10 @@ pub enum StoreError {
 /// Words for the io errors a user can act on.
 fn io_hint(e: &std::io::Error) -> &'static str {
     match e.raw_os_error() {
-        Some(28) => " — the disk is full (ENOSPC): free space, then resume",
-        Some(122) => " — the disk quota is exceeded (EDQUOT): free space, then resume",
-        Some(13) | Some(30) => " — not writable here: choose another folder with --out",
+        Some(28) => " — the disk is full (ENOSPC): free space, then run the command again (a sweep resumes)",
+        Some(122) => " — the disk quota is exceeded (EDQUOT): free space, then run the command again (a sweep resumes)",
+        Some(13) => " — permission denied here",
+        Some(30) => " — the file system is read-only",
         _ => "",
     }
 }
@@ -49,6 +53,10 @@ impl StoreError {
             path: path.display().to_string(),
             message: e.to_string(),
         }
+    }
+    /// Whether the operating system refused to write (permissions, a read-only file system).
+    pub fn is_not_writable(&self) -> bool {
+        matches!(self, StoreError::Io { error, .. } if matches!(error.raw_os_error(), Some(13) | Some(30)))
     }
     /// Whether the error is the disk (or quota) being full.
     pub fn is_disk_full(&self) -> bool {
@@ -134,6 +142,67 @@ pub fn write_atomic_via(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Writes a file that a library writes by path (a PNG figure drawn by plotters) whole or
+/// not at all, and never through a link: `write` writes a hidden temporary name beside `path`
+/// (ending in `path`'s extension, which picks the image format), renamed over `path` when
+/// complete. A link at `path` is replaced, not followed, so a figure never lands outside its
+/// folder; a failure leaves no half-written file, and its error names `path` (in the
+/// operating system's words when it is one: a full disk says ENOSPC).
+pub fn write_by_path<E: std::fmt::Display>(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp{ext}", std::process::id()));
+    // A stale file (or a planted link) at the temporary name goes first: removing a link
+    // removes the link itself.
+    let _ = std::fs::remove_file(&tmp);
+    let result = match write(&tmp) {
+        Ok(()) => std::fs::rename(&tmp, path).map_err(StoreError::io(path)),
+        Err(e) => {
+            let message = e
+                .to_string()
+                .replace(&tmp.display().to_string(), &path.display().to_string());
+            Err(os_error_in(&message).map_or_else(
+                || StoreError::Written {
+                    path: path.display().to_string(),
+                    message: if message.contains(&path.display().to_string()) {
+                        message.clone()
+                    } else {
+                        format!("{}: {message}", path.display())
+                    },
+                },
+                |error| StoreError::Io {
+                    path: path.display().to_string(),
+                    error,
+                },
+            ))
+        }
+    };
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The operating system's error named in a library's message (`... (os error 28) ...`).
+fn os_error_in(message: &str) -> Option<std::io::Error> {
+    let at = message.find("os error ")? + "os error ".len();
+    let digits: String = message[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok().map(std::io::Error::from_raw_os_error)
 }
 
 /// Writes a data frame as Parquet (zstd) with key-value metadata, atomically.

@@ -13,6 +13,7 @@ use crate::plot::raster::{fig8, raster};
 use crate::plot::regime_map::{regime_map_panels, MapLine, RegimeMap};
 use crate::store::layout::Layout;
 use crate::store::spikes::read_spikes;
+use crate::store::write_by_path;
 use crate::theory::boundaries::{boundaries_for, Boundaries, Region};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -42,7 +43,7 @@ pub fn draw_all(
     stop: &dyn Fn() -> bool,
 ) -> anyhow::Result<Drawn> {
     let dir = layout.plots();
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(&dir).map_err(crate::store::StoreError::io(&dir))?;
     let mut d = Drawing {
         def,
         layout,
@@ -277,7 +278,9 @@ impl Drawing<'_> {
                     .map(|(&f, c)| (c.clone(), &grids[f]))
                     .collect();
                 let title = format!("{}: {label}{}", self.def.name, page.title);
-                heatmap_panels(&panels, page.layout, &page.path, &title, &label, &scale)?;
+                write_by_path(&page.path, |p| {
+                    heatmap_panels(&panels, page.layout, p, &title, &label, &scale)
+                })?;
                 self.out.files.push(page.path);
             }
         }
@@ -319,7 +322,9 @@ impl Drawing<'_> {
                 .collect();
             let runs: usize = page.facets.iter().map(|&f| self.facets[f].rows.len()).sum();
             let title = format!("{}: regimes ({runs} runs){}", self.def.name, page.title);
-            regime_map_panels(&panels, page.layout, &page.path, &title)?;
+            write_by_path(&page.path, |p| {
+                regime_map_panels(&panels, page.layout, p, &title)
+            })?;
             self.out.files.push(page.path);
         }
         Ok(())
@@ -431,7 +436,7 @@ impl Drawing<'_> {
             let path = self.dir.join(format!("curve_{col}.png"));
             let label = column_label(col);
             let title = format!("{}: {label} (mean ± sd over replicates)", self.def.name);
-            curve(&pts, &xa.param, &label, &path, &title)?;
+            write_by_path(&path, |p| curve(&pts, &xa.param, &label, p, &title))?;
             self.out.files.push(path);
         }
         Ok(())
@@ -481,7 +486,7 @@ impl Drawing<'_> {
         let dur = rec.n_steps as f64 * rec.dt_ms;
         let title = format!("{} — {what}", self.def.name);
         let path = self.dir.join(format!("raster_{stem}.png"));
-        raster(rec, &path, &title, 0.0, dur, 200)?;
+        write_by_path(&path, |p| raster(rec, p, &title, 0.0, dur, 200))?;
         self.out.files.push(path);
         if self.def.model.fig8 {
             let (a, b) = self
@@ -491,7 +496,7 @@ impl Drawing<'_> {
                 .map(|[a, b]| (a.min(dur), b.min(dur)))
                 .unwrap_or(((dur - 200.0).max(0.0), dur));
             let path = self.dir.join(format!("fig8_{stem}.png"));
-            fig8(rec, &path, &title, a, b, 50)?;
+            write_by_path(&path, |p| fig8(rec, p, &title, a, b, 50))?;
             self.out.files.push(path);
         }
         Ok(())

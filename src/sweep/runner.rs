@@ -53,6 +53,13 @@ pub enum SweepError {
         expected: String,
         found: String,
     },
+    #[error("{path} is damaged or was edited ({why}); the runs in {folder} are sound, do not delete them; restore the file with: {restore}")]
+    DefinitionDamaged {
+        path: String,
+        folder: String,
+        why: String,
+        restore: String,
+    },
     #[error("part file {file} belongs to a different definition (hash {found:.12}…); move it out of {folder}")]
     ForeignPart {
         file: String,
@@ -183,16 +190,77 @@ pub fn check_or_write_definition(def: &SweepDef, layout: &Layout) -> Result<(), 
             Err(e) => return Err(StoreError::io(&path)(e).into()),
         }
     }
+    check_definition(def, layout)
+}
+
+/// Checks the folder's `definition.toml` against `def` (by the SHA-256 of its text). A file
+/// that differs is told apart: when the folder's part files hold runs of `def`, or the file
+/// does not parse, it is damaged (or was edited) and the error says how to restore it;
+/// otherwise the folder holds another sweep.
+pub fn check_definition(def: &SweepDef, layout: &Layout) -> Result<(), SweepError> {
+    let path = layout.definition();
     let existing = store::read_regular(&path)?;
     let found = super::definition::text_hash(&existing);
-    if found != def.hash {
-        return Err(SweepError::DefinitionMismatch {
-            folder: layout.root.display().to_string(),
+    if found == def.hash {
+        return Ok(());
+    }
+    let folder = layout.root.display().to_string();
+    let parts = part_hashes(layout);
+    let text = String::from_utf8_lossy(&existing);
+    let why = if parts.contains(&def.hash) {
+        Some(format!(
+            "its hash is {found:.12}…, but the part files hold runs of this definition, {:.12}…",
+            def.hash
+        ))
+    } else {
+        super::definition::SweepDef::parse(&text, &path.display().to_string())
+            .err()
+            .map(|e| format!("it is not a valid definition: {e}"))
+    };
+    match why {
+        Some(why) => Err(SweepError::DefinitionDamaged {
+            path: path.display().to_string(),
+            folder,
+            why,
+            restore: restore_advice(def, layout, !parts.is_empty()),
+        }),
+        None => Err(SweepError::DefinitionMismatch {
+            folder,
             expected: def.hash.clone(),
             found,
-        });
+        }),
     }
-    Ok(())
+}
+
+/// How to restore a damaged `definition.toml`: from the part files' metadata, or from the
+/// definition file at hand when the parts are its runs.
+pub(crate) fn restore_advice(def: &SweepDef, layout: &Layout, has_parts: bool) -> String {
+    let folder = layout.root.display();
+    let from_parts = format!("brunel merge {folder} --restore-definition (from the part files' metadata, which hold its text)");
+    let source = std::path::Path::new(&def.source);
+    match (has_parts, source.is_file()) {
+        (true, true) if part_hashes(layout).contains(&def.hash) => format!(
+            "{from_parts}, or cp {} {}",
+            def.source,
+            layout.definition().display()
+        ),
+        (true, _) => from_parts,
+        (false, _) => format!(
+            "no part file holds its text: copy the definition this folder was run with to {}",
+            layout.definition().display()
+        ),
+    }
+}
+
+/// The definition hashes the folder's readable part files record (damaged ones aside).
+pub(crate) fn part_hashes(layout: &Layout) -> BTreeSet<String> {
+    layout
+        .part_files()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| store::read_metadata(p).ok())
+        .filter_map(|md| md.into_iter().find(|(k, _)| k == HASH_KEY).map(|(_, v)| v))
+        .collect()
 }
 
 /// What to do with a damaged part file: only `brunel sweep` moves files; reading commands
@@ -450,6 +518,10 @@ pub struct Prepared<'a> {
 pub fn prepare<'a>(def: &'a SweepDef, opts: &'a SweepOptions) -> Result<Prepared<'a>, SweepError> {
     let started = SystemTime::now();
     let layout = Layout::new(&opts.out);
+    // A folder of another definition is refused before anything is created in it.
+    if layout.definition().exists() {
+        check_definition(def, &layout)?;
+    }
     layout.create()?;
     check_or_write_definition(def, &layout)?;
     let lock = ShardLock::acquire(&layout, opts.shard.index, opts.shard.count)?;
