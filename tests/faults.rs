@@ -850,3 +850,57 @@ fn a_damaged_definition_toml_is_called_damaged_and_restored_from_the_parts() {
     );
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn bytes_that_other_readers_trust_are_covered_by_the_checksum() {
+    // Issue 20 #8: flipping byte 50, or a byte of the footer's ARROW:schema, passed brunel
+    // and polars while pyarrow and pandas could not read the file.
+    let d = scratch("allbytes");
+    std::fs::write(d.join("s.toml"), small_sweep("ab", 2, 1, 1, 300.0, 400)).unwrap();
+    run_ok(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
+    let reference = rows(&d.join("x"));
+    let part = part_files(&d.join("x"))[0].clone();
+    let good = std::fs::read(&part).unwrap();
+    let schema = good
+        .windows(12)
+        .rposition(|w| w == b"ARROW:schema")
+        .unwrap();
+    for at in [50, schema + 30] {
+        let mut b = good.clone();
+        b[at] ^= 0x10;
+        std::fs::write(&part, &b).unwrap();
+        let o = run_env(&["merge", "x", "--no-plots"], &d, &[], 60);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "byte {at}: {err}");
+        assert!(
+            err.contains("damaged") && err.contains("file checksum"),
+            "byte {at}: {err}"
+        );
+        let o = run_ok(
+            &["sweep", "s.toml", "--out", "x", "--no-plots"],
+            &d,
+            &[],
+            120,
+        );
+        assert!(
+            stderr(&o).contains("quarantine"),
+            "byte {at}: {}",
+            stderr(&o)
+        );
+        assert_eq!(
+            rows(&d.join("x")),
+            reference,
+            "byte {at}: redone to the same rows"
+        );
+        // The redone runs are the only part now; flip it next.
+        let parts = part_files(&d.join("x"));
+        assert_eq!(parts.len(), 1);
+        std::fs::rename(&parts[0], &part).unwrap();
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}

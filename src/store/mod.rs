@@ -223,6 +223,17 @@ pub fn write_parquet_via(
     df: &mut DataFrame,
     metadata: &[(String, String)],
 ) -> Result<(), StoreError> {
+    let bytes = encode_parquet(path, df, metadata)?;
+    write_bytes_via(tmp, path, &bytes)
+}
+
+/// A data frame as the bytes of a Parquet file (zstd) with key-value metadata; `path` names
+/// it in errors.
+pub fn encode_parquet(
+    path: &Path,
+    df: &mut DataFrame,
+    metadata: &[(String, String)],
+) -> Result<Vec<u8>, StoreError> {
     let kv = if metadata.is_empty() {
         None
     } else {
@@ -234,8 +245,13 @@ pub fn write_parquet_via(
         .with_key_value_metadata(kv)
         .finish(df)
         .map_err(StoreError::pq(path))?;
+    Ok(bytes)
+}
+
+/// Writes `bytes` as `path`, atomically through `tmp` (see [`write_atomic_via`]).
+pub fn write_bytes_via(tmp: &Path, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     write_atomic_via(tmp, path, |f| {
-        f.write_all(&bytes).map_err(StoreError::io(path))
+        f.write_all(bytes).map_err(StoreError::io(path))
     })
 }
 
@@ -274,7 +290,11 @@ fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, StoreError>) -> Resu
 
 /// Reads a whole Parquet file; a damaged one is an error, never a panic or an abort.
 pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
-    let bytes = read_regular(path)?;
+    read_parquet_bytes(path, &read_regular(path)?)
+}
+
+/// [`read_parquet`] of a file's bytes already read (`path` names it in errors).
+pub fn read_parquet_bytes(path: &Path, bytes: &[u8]) -> Result<DataFrame, StoreError> {
     let bad = |message: String| StoreError::Parquet {
         path: path.display().to_string(),
         message: format!("damaged Parquet file: {message}"),
@@ -285,14 +305,14 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
     // the process, which no unwinding can catch; 9 of the 26416 single-bit flips of a part
     // file did it (tests/fuzz_inputs.rs). So the footer and every page header are checked
     // first, with the file's own bytes as the bound.
-    thrift_check::footer_of(&bytes)
+    thrift_check::footer_of(bytes)
         .and_then(thrift_check::check_footer)
         .map_err(bad)?;
-    let mut reader = ParquetReader::new(std::io::Cursor::new(&bytes[..]));
+    let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
     let md = guarded(path, || {
         reader.get_metadata().cloned().map_err(StoreError::pq(path))
     })?;
-    thrift_check::check_pages(&bytes, &md).map_err(bad)?;
+    thrift_check::check_pages(bytes, &md).map_err(bad)?;
     guarded(path, move || reader.finish().map_err(StoreError::pq(path)))
 }
 
