@@ -904,3 +904,56 @@ fn bytes_that_other_readers_trust_are_covered_by_the_checksum() {
     }
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn a_signal_during_the_theory_trace_is_honoured_promptly() {
+    // Issue 20 #7: with V_r = -1e9 the theory's lines take tens of seconds; TERM after the
+    // heatmaps was ignored until the regime map was drawn (exit 0 about 19 s later).
+    let d = scratch("termtrace");
+    let text = small_sweep("tt", 2, 2, 1, 300.0, 400)
+        .replace("v_sample_n = 50", "v_sample_n = 50\nV_r = -1e9");
+    std::fs::write(d.join("s.toml"), text).unwrap();
+    let heatmaps = |dir: &Path| {
+        std::fs::read_dir(dir.join("plots"))
+            .map(|r| {
+                r.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("heatmap_"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    for (what, args) in [
+        ("sweep", &["sweep", "s.toml", "--out", "x", "--quiet"][..]),
+        ("plot", &["plot", "x"][..]),
+    ] {
+        let _ = std::fs::remove_dir_all(d.join("x/plots"));
+        let child = spawn(args, &d, &[]);
+        let t0 = Instant::now();
+        while heatmaps(&d.join("x")) < 6 {
+            assert!(
+                t0.elapsed() < Duration::from_secs(120),
+                "{what}: no heatmaps"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Now in the theory's tracing (it takes far longer than this pause).
+        std::thread::sleep(Duration::from_millis(300));
+        let ok = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let o = finish(child, 10, what);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(3), "{what}: {err}");
+        assert!(
+            err.contains("stopped by a signal while drawing"),
+            "{what}: {err}"
+        );
+        assert!(!d.join("x/plots/regime_map.png").exists(), "{what}");
+    }
+    // The rows are all there: merge without figures is complete.
+    run_ok(&["merge", "x", "--no-plots"], &d, &[], 60);
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -14,7 +14,7 @@ use crate::plot::regime_map::{regime_map_panels, MapLine, RegimeMap};
 use crate::store::layout::Layout;
 use crate::store::spikes::read_spikes;
 use crate::store::write_by_path;
-use crate::theory::boundaries::{boundaries_for, Boundaries, Region};
+use crate::theory::boundaries::{boundaries_for_until, Boundaries, Region};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -358,10 +358,7 @@ impl Drawing<'_> {
             (range(1), range(0))
         };
         let traced: Vec<Option<Boundaries>> = self
-            .facets
-            .par_iter()
-            .map(|f| Region::new(g, eta).and_then(|r| boundaries_for(&f.def.base, &r)))
-            .collect::<Vec<_>>()
+            .trace_until_stopped(g, eta)?
             .into_iter()
             .enumerate()
             .map(|(k, b)| match b {
@@ -380,6 +377,48 @@ impl Drawing<'_> {
             .iter()
             .map(|b| b.as_ref().map_or(vec![], |b| map_lines(b, g_first)))
             .collect())
+    }
+
+    /// Traces every facet's lines in parallel while this thread asks `stop` every 20 ms: a
+    /// signal ends the tracing within a continuation step ([`DrawingStopped`]), however long
+    /// the theory takes (minutes for some parameters).
+    fn trace_until_stopped(
+        &self,
+        g: (f64, f64),
+        eta: (f64, f64),
+    ) -> anyhow::Result<Vec<Result<Boundaries, crate::theory::boundaries::BoundaryError>>> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let cancel = AtomicBool::new(false);
+        let facets = &self.facets;
+        let traced = std::thread::scope(|s| {
+            let worker = s.spawn(|| {
+                facets
+                    .par_iter()
+                    .map(|f| {
+                        let stopped = || cancel.load(Ordering::Relaxed);
+                        Region::new(g, eta)
+                            .and_then(|r| boundaries_for_until(&f.def.base, &r, &stopped))
+                    })
+                    .collect::<Vec<_>>()
+            });
+            while !worker.is_finished() {
+                if !cancel.load(Ordering::Relaxed) && (self.stop)() {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return Err(DrawingStopped {
+                drawn: self.out.files.len(),
+                folder: self.layout.root.display().to_string(),
+            }
+            .into());
+        }
+        Ok(traced)
     }
 
     /// ` (facet D_ms=2)` for notes about facet `k` of a faceted sweep, else nothing.
