@@ -310,3 +310,33 @@ fn sweep_rows_carry_the_theory_label_and_leading_mode() {
     assert_eq!(s(&rows[1], "theory_note"), "");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn the_theory_builds_no_network_so_network_sizes_do_not_limit_it() {
+    // Issue 20 #16: `theory --boundaries --set D_ms=1e6` was refused because "the network
+    // needs 1000.4 GB", though the theory builds no network.
+    let d = scratch("theory-big");
+    let o = brunel(&["theory", "--set", "D_ms=1e6", "--json"], &d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = brunel(
+        &[
+            "theory",
+            "--boundaries",
+            "--set",
+            "D_ms=1e6",
+            "--g",
+            "3:5",
+            "--eta",
+            "1:2",
+            "--out",
+            "th",
+        ],
+        &d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(d.join("th/phase_diagram.png").exists());
+    // Values the theory cannot use are still refused.
+    let o = brunel(&["theory", "--set", "D_ms=-1"], &d);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -528,3 +528,432 @@ fn two_different_rows_for_one_run_are_a_merge_conflict() {
     assert!(!d.join("a/results.parquet").exists());
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// mkfifo (coreutils).
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
+    assert!(ok, "mkfifo {}", path.display());
+}
+
+#[test]
+fn fifos_devices_and_folders_in_place_of_files_are_refused_without_blocking() {
+    // Issue 20 #5: a FIFO in data/ hung merge and sweep for ever, ignoring SIGTERM.
+    let d = scratch("fifo");
+    std::fs::write(d.join("s.toml"), small_sweep("ff", 2, 1, 1, 300.0, 400)).unwrap();
+    run_ok(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
+    let check = |args: &[&str], what: &str, expect: &str| {
+        let o = run_env(args, &d, &[], 30);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{what}: {err}");
+        assert!(
+            err.contains(expect) && err.contains("not a regular file"),
+            "{what}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{what}: {err}");
+    };
+    let fifo = d.join("x/data/p.parquet");
+    mkfifo(&fifo);
+    check(
+        &["merge", "x", "--no-plots"],
+        "merge, FIFO part",
+        "p.parquet: a FIFO",
+    );
+    check(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        "sweep, FIFO part",
+        "p.parquet: a FIFO",
+    );
+    check(&["plot", "x"], "plot, FIFO part", "p.parquet: a FIFO");
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::create_dir(d.join("x/data/dir.parquet")).unwrap();
+    check(
+        &["merge", "x", "--no-plots"],
+        "merge, folder part",
+        "dir.parquet: a folder",
+    );
+    std::fs::remove_dir(d.join("x/data/dir.parquet")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", d.join("x/data/zero.parquet")).unwrap();
+    check(
+        &["merge", "x", "--no-plots"],
+        "merge, device part",
+        "zero.parquet: a device",
+    );
+    std::fs::remove_file(d.join("x/data/zero.parquet")).unwrap();
+    // A FIFO as the definition, given or in the folder.
+    mkfifo(&d.join("f.toml"));
+    check(
+        &["sweep", "f.toml", "--out", "y"],
+        "sweep of a FIFO definition",
+        "f.toml",
+    );
+    assert!(!d.join("y").exists());
+    std::fs::rename(d.join("x/definition.toml"), d.join("saved.toml")).unwrap();
+    mkfifo(&d.join("x/definition.toml"));
+    check(
+        &["merge", "x", "--no-plots"],
+        "merge, FIFO definition.toml",
+        "definition.toml",
+    );
+    check(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        "sweep, FIFO definition.toml",
+        "definition.toml",
+    );
+    std::fs::remove_file(d.join("x/definition.toml")).unwrap();
+    std::fs::rename(d.join("saved.toml"), d.join("x/definition.toml")).unwrap();
+    // A FIFO as a lock file.
+    mkfifo(&d.join("x/locks/shard-0-of-1.lock"));
+    let o = run_env(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        30,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("shard-0-of-1.lock"), "{}", stderr(&o));
+    std::fs::remove_file(d.join("x/locks/shard-0-of-1.lock")).unwrap();
+    run_ok(&["merge", "x", "--no-plots"], &d, &[], 60);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Whether a PNG file is whole (ends with its IEND chunk).
+fn png_whole(path: &Path) -> bool {
+    let b = std::fs::read(path).unwrap();
+    b.starts_with(b"\x89PNG") && b.ends_with(b"IEND\xaeB`\x82")
+}
+
+#[test]
+fn figures_replace_links_instead_of_following_them_and_errors_name_paths() {
+    // Issue 20 #6: `plot` wrote through a link at plots/regime_map.png into a file outside
+    // the folder, and so did `theory --boundaries`; #14: with plots/ a file, the error was
+    // only "File exists (os error 17)".
+    let d = scratch("figlinks");
+    std::fs::write(d.join("s.toml"), small_sweep("fl", 2, 2, 1, 300.0, 400)).unwrap();
+    run_ok(&["sweep", "s.toml", "--out", "x"], &d, &[], 120);
+    std::fs::write(d.join("victim.png"), "precious").unwrap();
+    let map = d.join("x/plots/regime_map.png");
+    std::fs::remove_file(&map).unwrap();
+    std::os::unix::fs::symlink("../../victim.png", &map).unwrap();
+    run_ok(&["plot", "x"], &d, &[], 120);
+    assert_eq!(
+        std::fs::read_to_string(d.join("victim.png")).unwrap(),
+        "precious"
+    );
+    assert!(!map.symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(png_whole(&map));
+    let th = d.join("th");
+    std::fs::create_dir(&th).unwrap();
+    std::os::unix::fs::symlink("../victim.png", th.join("phase_diagram.png")).unwrap();
+    run_ok(
+        &[
+            "theory",
+            "--boundaries",
+            "--g",
+            "3:5",
+            "--eta",
+            "1:2",
+            "--out",
+            "th",
+        ],
+        &d,
+        &[],
+        120,
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("victim.png")).unwrap(),
+        "precious"
+    );
+    assert!(png_whole(&th.join("phase_diagram.png")));
+    // No temporary figure is left behind.
+    for dir in [d.join("x/plots"), th.clone()] {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let n = e.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!n.starts_with('.'), "{n} left in {}", dir.display());
+        }
+    }
+    // plots/ replaced by a file: the error names it.
+    std::fs::remove_dir_all(d.join("x/plots")).unwrap();
+    std::fs::write(d.join("x/plots"), "a file").unwrap();
+    let o = run_env(&["plot", "x"], &d, &[], 60);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("x/plots") && err.starts_with("error:"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn full_and_read_only_disks_leave_no_half_files_and_give_fitting_advice() {
+    let d = scratch("figfull");
+    std::fs::write(d.join("s.toml"), small_sweep("ff", 2, 2, 1, 300.0, 400)).unwrap();
+    let disk = SmallDisk::mount(&d.join("disk"), "2m");
+    let out = disk.0.join("x");
+    let out_s = out.to_str().unwrap();
+    run_ok(
+        &["sweep", "s.toml", "--out", out_s, "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
+    // Fill the disk, then draw (issue 20 #6: a half-written PNG stayed, with a debug dump).
+    let fill = disk.0.join("fill");
+    let _ = Command::new("dd")
+        .args(["if=/dev/zero", "bs=64k", "count=100"])
+        .arg(format!("of={}", fill.display()))
+        .stderr(Stdio::null())
+        .status();
+    let o = run_env(&["plot", out_s], &d, &[], 120);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("ENOSPC") && err.contains(".png"), "{err}");
+    assert!(
+        !err.contains("Os {") && !err.contains("kind:"),
+        "a debug dump: {err}"
+    );
+    for e in std::fs::read_dir(out.join("plots")).unwrap() {
+        let p = e.unwrap().path();
+        let n = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!n.starts_with('.'), "temporary {n} left");
+        assert!(png_whole(&p), "{n} is half-written");
+    }
+    // simulate on the full disk leaves no probe file (issue 20 #17).
+    let sim = disk.0.join("sim");
+    let o = run_env(&["simulate", "--out", sim.to_str().unwrap()], &d, &[], 60);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let left: Vec<_> = std::fs::read_dir(&sim).map_or(vec![], |r| r.flatten().collect());
+    assert!(left.is_empty(), "{left:?}");
+    // A read-only folder: merge's advice has no --out, which merge does not take (#15).
+    std::fs::remove_file(&fill).unwrap();
+    let ok = Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&disk.0)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let o = run_env(&["merge", out_s, "--no-plots"], &d, &[], 60);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("read-only") && !err.contains("--out"), "{err}");
+    let o = run_env(
+        &["sweep", "s.toml", "--out", out_s, "--no-plots"],
+        &d,
+        &[],
+        60,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("read-only") && err.contains("--out"), "{err}");
+    drop(disk);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_refused_folder_is_left_as_it_was() {
+    // Issue 20 #17: data/, locks/, plots/, spikes/ and tmp/ were created before refusing a
+    // folder that holds another sweep's definition.toml.
+    let d = scratch("refusewrites");
+    std::fs::write(d.join("s.toml"), small_sweep("rw", 2, 1, 1, 300.0, 400)).unwrap();
+    std::fs::create_dir(d.join("x")).unwrap();
+    std::fs::write(
+        d.join("x/definition.toml"),
+        small_sweep("other", 2, 1, 1, 300.0, 400),
+    )
+    .unwrap();
+    let o = run_env(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        60,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("different sweep definition"), "{err}");
+    let left: Vec<String> = std::fs::read_dir(d.join("x"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["definition.toml"]);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_damaged_definition_toml_is_called_damaged_and_restored_from_the_parts() {
+    // Issue 20 #11: after `truncate -s 60 x/definition.toml`, sweep invited the user to
+    // delete the folder and merge blamed a sound part file.
+    let d = scratch("defdamage");
+    let text = small_sweep("dd", 2, 1, 1, 300.0, 400);
+    std::fs::write(d.join("s.toml"), &text).unwrap();
+    run_ok(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
+    let def = d.join("x/definition.toml");
+    let f = std::fs::OpenOptions::new().write(true).open(&def).unwrap();
+    f.set_len(60).unwrap();
+    drop(f);
+    for args in [
+        &["sweep", "s.toml", "--out", "x", "--no-plots"][..],
+        &["merge", "x", "--no-plots"][..],
+        &["plot", "x"][..],
+    ] {
+        let o = run_env(args, &d, &[], 60);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("x/definition.toml is damaged")
+                && err.contains("--restore-definition")
+                && !err.contains("delete x")
+                && !err.contains("part file x/data"),
+            "{args:?}: {err}"
+        );
+    }
+    // Restored from the parts' metadata: the same text, the damaged one kept aside.
+    run_ok(&["merge", "x", "--restore-definition"], &d, &[], 60);
+    assert_eq!(std::fs::read_to_string(&def).unwrap(), text);
+    assert_eq!(
+        std::fs::read_dir(d.join("x/quarantine")).unwrap().count(),
+        1
+    );
+    run_ok(&["merge", "x", "--no-plots"], &d, &[], 60);
+    // An edit that still parses: merge says so, and does not blame the parts.
+    std::fs::write(&def, text.replace("seed = 7", "seed = 8")).unwrap();
+    let o = run_env(&["merge", "x", "--no-plots"], &d, &[], 60);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("damaged or was edited") && err.contains("every part file"),
+        "{err}"
+    );
+    // A truly different sweep's folder is still "a different definition".
+    std::fs::write(&def, &text).unwrap();
+    std::fs::write(d.join("o.toml"), text.replace("seed = 7", "seed = 9")).unwrap();
+    let o = run_env(
+        &["sweep", "o.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        60,
+    );
+    assert!(
+        stderr(&o).contains("different sweep definition"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn bytes_that_other_readers_trust_are_covered_by_the_checksum() {
+    // Issue 20 #8: flipping byte 50, or a byte of the footer's ARROW:schema, passed brunel
+    // and polars while pyarrow and pandas could not read the file.
+    let d = scratch("allbytes");
+    std::fs::write(d.join("s.toml"), small_sweep("ab", 2, 1, 1, 300.0, 400)).unwrap();
+    run_ok(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
+    let reference = rows(&d.join("x"));
+    let part = part_files(&d.join("x"))[0].clone();
+    let good = std::fs::read(&part).unwrap();
+    let schema = good
+        .windows(12)
+        .rposition(|w| w == b"ARROW:schema")
+        .unwrap();
+    for at in [50, schema + 30] {
+        let mut b = good.clone();
+        b[at] ^= 0x10;
+        std::fs::write(&part, &b).unwrap();
+        let o = run_env(&["merge", "x", "--no-plots"], &d, &[], 60);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "byte {at}: {err}");
+        assert!(
+            err.contains("damaged") && err.contains("file checksum"),
+            "byte {at}: {err}"
+        );
+        let o = run_ok(
+            &["sweep", "s.toml", "--out", "x", "--no-plots"],
+            &d,
+            &[],
+            120,
+        );
+        assert!(
+            stderr(&o).contains("quarantine"),
+            "byte {at}: {}",
+            stderr(&o)
+        );
+        assert_eq!(
+            rows(&d.join("x")),
+            reference,
+            "byte {at}: redone to the same rows"
+        );
+        // The redone runs are the only part now; flip it next.
+        let parts = part_files(&d.join("x"));
+        assert_eq!(parts.len(), 1);
+        std::fs::rename(&parts[0], &part).unwrap();
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_signal_during_the_theory_trace_is_honoured_promptly() {
+    // Issue 20 #7: with V_r = -1e9 the theory's lines take tens of seconds; TERM after the
+    // heatmaps was ignored until the regime map was drawn (exit 0 about 19 s later).
+    let d = scratch("termtrace");
+    let text = small_sweep("tt", 2, 2, 1, 300.0, 400)
+        .replace("v_sample_n = 50", "v_sample_n = 50\nV_r = -1e9");
+    std::fs::write(d.join("s.toml"), text).unwrap();
+    let heatmaps = |dir: &Path| {
+        std::fs::read_dir(dir.join("plots"))
+            .map(|r| {
+                r.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("heatmap_"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    for (what, args) in [
+        ("sweep", &["sweep", "s.toml", "--out", "x", "--quiet"][..]),
+        ("plot", &["plot", "x"][..]),
+    ] {
+        let _ = std::fs::remove_dir_all(d.join("x/plots"));
+        let child = spawn(args, &d, &[]);
+        let t0 = Instant::now();
+        while heatmaps(&d.join("x")) < 6 {
+            assert!(
+                t0.elapsed() < Duration::from_secs(120),
+                "{what}: no heatmaps"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Now in the theory's tracing (it takes far longer than this pause).
+        std::thread::sleep(Duration::from_millis(300));
+        let ok = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let o = finish(child, 10, what);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(3), "{what}: {err}");
+        assert!(
+            err.contains("stopped by a signal while drawing"),
+            "{what}: {err}"
+        );
+        assert!(!d.join("x/plots/regime_map.png").exists(), "{what}");
+    }
+    // The rows are all there: merge without figures is complete.
+    run_ok(&["merge", "x", "--no-plots"], &d, &[], 60);
+    std::fs::remove_dir_all(&d).unwrap();
+}

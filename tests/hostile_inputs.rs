@@ -129,6 +129,14 @@ fn cases() -> Vec<Case> {
         case("plot of a missing folder", &["plot", "nowhere"], &["nowhere", "no definition.toml"]),
         // --- sweep options ---
         case("zero threads", &["sweep", "other.toml", "--threads", "0"], &["--threads", "at least 1"]),
+        case("a hundred thousand threads", &["sweep", "other.toml", "--threads", "100000"], &["--threads 100000", "at most", "cores"]),
+        Case {
+            what: "a hundred thousand SLURM CPUs",
+            definition: None,
+            args: ["sweep", "other.toml", "--out", "slurmout"].map(String::from).to_vec(),
+            env: vec![("SLURM_CPUS_PER_TASK", "100000")],
+            expect: vec!["SLURM_CPUS_PER_TASK = 100000", "--threads"],
+        },
         case("shard index past count", &["sweep", "other.toml", "--shard", "3/2"], &["3/2"]),
         case("malformed shard", &["sweep", "other.toml", "--shard", "x"], &["`x`"]),
         case("zero flush interval", &["sweep", "other.toml", "--flush-every-s", "0"], &["--flush-every-s", "> 0"]),

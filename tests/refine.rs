@@ -253,6 +253,46 @@ fn bad_refine_tables_are_refused_before_anything_runs() {
             "refine.on",
             "numeric result column",
         ),
+        // Issue 20 #2: timings, keys, seeds, levels and parameters are not measures.
+        (
+            good.replace(
+                "levels = 2",
+                "levels = 2\non = \"wall_s\"\ntolerance = 0.01",
+            ),
+            "refine.on",
+            "`wall_s` is not a measure of a run",
+        ),
+        (
+            good.replace("levels = 2", "levels = 2\non = \"seed\"\ntolerance = 1"),
+            "refine.on",
+            "`seed` is not a measure",
+        ),
+        (
+            good.replace("levels = 2", "levels = 2\non = \"level\"\ntolerance = 1"),
+            "refine.on",
+            "`level` is not a measure",
+        ),
+        (
+            good.replace("levels = 2", "levels = 2\non = \"g\"\ntolerance = 1"),
+            "refine.on",
+            "`g` is not a measure",
+        ),
+        (
+            good.replace("levels = 2", "levels = 2\non = \"point\"\ntolerance = 1"),
+            "refine.on",
+            "`point` is not a measure",
+        ),
+        // Issue 20 #12: a misspelt column is unknown, with the nearest, before any tolerance.
+        (
+            good.replace("levels = 2", "levels = 2\non = \"Regime\""),
+            "refine.on",
+            "did you mean `regime`?",
+        ),
+        (
+            good.replace("levels = 2", "levels = 2\non = \"rate_Hz\""),
+            "refine.on",
+            "did you mean `rate_hz`?",
+        ),
         (
             good.replace("levels = 2", "levels = 2\ntolerance = 1"),
             "refine.tolerance",
@@ -375,5 +415,75 @@ fn bad_refine_tables_are_refused_before_anything_runs() {
     let o = brunel(&["sweep", "plain.toml", "--out", "p", "--level", "1"], &d);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--level"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_copied_part_file_neither_wedges_nor_hides_missing_runs() {
+    // Issue 20 #1: level 0's shard 0 holds replicate 0 of every base point; a byte copy of
+    // its part file made each point look complete (2 rows for 2 replicates), so levels were
+    // planned from half-finished points and `sweep` said complete while `merge` found runs
+    // missing. Rows are de-duplicated before planning, as merge does.
+    let d = scratch("refine-dup");
+    let text = adaptive("dup").replace("seed = 11", "seed = 11\nreplicates = 2");
+    std::fs::write(d.join("s.toml"), text).unwrap();
+    sweep(&d, "x", &["--shard", "0/2", "--level", "0"]);
+    let data = d.join("x/data");
+    std::fs::copy(
+        data.join("part-0-of-2-00000.parquet"),
+        data.join("copy.parquet"),
+    )
+    .unwrap();
+    sweep(&d, "x", &[]);
+    let m = brunel(&["merge", "x", "--no-plots"], &d);
+    assert!(
+        m.status.success(),
+        "sweep ended, merge finds runs missing: {}",
+        stderr(&m)
+    );
+    let rows = rows(&d.join("x"));
+    let points: std::collections::BTreeSet<u32> = rows.iter().map(|r| u32_of(r, "point")).collect();
+    assert_eq!(
+        rows.len(),
+        2 * points.len(),
+        "both replicates of every point"
+    );
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn the_valid_columns_listed_for_refine_on_are_measures_only() {
+    // Issue 20 #2: the error used to list build_s, simulate_s and wall_s as valid.
+    let d = scratch("refine-on-list");
+    let text = adaptive("on").replace("levels = 2", "levels = 2\non = \"nope\"\ntolerance = 1");
+    std::fs::write(d.join("s.toml"), text).unwrap();
+    let o = brunel(&["sweep", "s.toml", "--out", "o", "--quiet"], &d);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let listed = err
+        .split("measures the run: ")
+        .nth(1)
+        .expect("a list")
+        .trim();
+    let listed: Vec<&str> = listed.split(", ").collect();
+    assert!(
+        listed.contains(&"rate_hz") && listed.contains(&"cv_isi_e"),
+        "{listed:?}"
+    );
+    for bad in [
+        "wall_s",
+        "build_s",
+        "simulate_s",
+        "seed",
+        "point",
+        "replicate",
+        "level",
+        "g",
+        "eta",
+        "N_E",
+    ] {
+        assert!(!listed.contains(&bad), "{bad} listed as valid: {err}");
+    }
+    assert!(!d.join("o").exists());
     std::fs::remove_dir_all(&d).unwrap();
 }

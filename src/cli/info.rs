@@ -32,7 +32,8 @@ pub fn params(name: &str) -> anyhow::Result<()> {
 pub fn theory(sets: &[String], json: bool) -> anyhow::Result<()> {
     let m = &brunel::MODEL;
     let p = m.with_assignments(sets)?;
-    m.spec(&p)?.validate()?;
+    // The theory builds no network: sizes and memory are not checked, only the values.
+    m.spec(&p)?;
     let mf = MeanFieldParams::from_brunel(&p);
     if json {
         println!("{}", theory_json(&mf));

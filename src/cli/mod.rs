@@ -95,6 +95,10 @@ pub enum Command {
         /// Do not redraw the figures.
         #[arg(long)]
         no_plots: bool,
+        /// Only write a damaged definition.toml back from the part files' metadata (which
+        /// holds the definition's text and hash); the damaged file goes to quarantine/.
+        #[arg(long)]
+        restore_definition: bool,
         #[command(flatten)]
         limits: sweep::LimitArgs,
     },
@@ -167,8 +171,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(a) => sweep::sweep(a),
         Command::Merge {
             dir,
+            restore_definition: true,
+            ..
+        } => sweep::restore_cmd(&dir),
+        Command::Merge {
+            dir,
             no_plots,
             limits,
+            ..
         } => sweep::merge_cmd(&dir, no_plots, &limits),
         Command::Plot { dir, limits } => sweep::plot_cmd(&dir, &limits),
         Command::Compare {

@@ -87,10 +87,12 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
     // Prove the folder is writable before spending time on the simulation.
     let probe = out.join(format!(".write-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"ok")
+    let written = std::fs::write(&probe, b"ok");
+    // Removed whether or not the write succeeded (a full disk creates it empty).
+    let _ = std::fs::remove_file(&probe);
+    written
         .map_err(store::StoreError::io(&probe))
         .with_context(|| format!("output folder {} is not writable", out.display()))?;
-    let _ = std::fs::remove_file(&probe);
 
     eprintln!(
         "simulating model {} ({} ms, seed {}) ...",
@@ -148,11 +150,15 @@ fn draw_spike_figures(
 ) -> anyhow::Result<Vec<PathBuf>> {
     let duration_ms = rec.n_steps as f64 * rec.dt_ms;
     let raster = out.join("raster.png");
-    plot::raster::raster(rec, &raster, title, 0.0, duration_ms, raster_neurons)?;
+    store::write_by_path(&raster, |p| {
+        plot::raster::raster(rec, p, title, 0.0, duration_ms, raster_neurons)
+    })?;
     let mut written = vec![raster];
     if fig8 {
         let path = out.join("fig8.png");
-        plot::raster::fig8(rec, &path, title, window_ms.0, window_ms.1, 50)?;
+        store::write_by_path(&path, |p| {
+            plot::raster::fig8(rec, p, title, window_ms.0, window_ms.1, 50)
+        })?;
         written.push(path);
     }
     Ok(written)
@@ -199,13 +205,10 @@ fn write_connectivity(o: &RunOutcome, name: &str, path: &Path, title: &str) -> a
     } else {
         String::new()
     };
-    plot::connectivity::connectivity(
-        &pairs,
-        ns,
-        nt,
-        path,
-        &format!("{name}: {} synapses{sub} — {title}", pairs.len()),
-    )?;
+    let title = format!("{name}: {} synapses{sub} — {title}", pairs.len());
+    store::write_by_path(path, |p| {
+        plot::connectivity::connectivity(&pairs, ns, nt, p, &title)
+    })?;
     Ok(())
 }
 

@@ -92,16 +92,24 @@ fn load(file: &Option<PathBuf>, limits: &Limits) -> anyhow::Result<SweepDef> {
     })
 }
 
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Most worker threads a sweep starts: max(1024, 4 × cores). More only thrashes (and
+/// spawning a hundred thousand threads took a machine down before a run started).
+fn max_threads() -> usize {
+    1024.max(4 * cores())
+}
+
 fn default_threads() -> usize {
     std::env::var("SLURM_CPUS_PER_TASK")
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .filter(|&n: &usize| n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
+        .unwrap_or_else(cores)
 }
 
 /// Registers SIGINT and SIGTERM: the first sets the stop flag, a second one exits at once.
@@ -119,7 +127,12 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
     let def = load(&a.file, &a.limits.limits())?;
     let opts = sweep_options(&a, &def)?;
     let stop = stop_flag()?;
-    let prepared = prepare(&def, &opts)?;
+    let prepared = prepare(&def, &opts).map_err(|e| match &e {
+        crate::sweep::runner::SweepError::Store(s) if s.is_not_writable() => {
+            anyhow::anyhow!("{e}: choose another folder with --out DIR")
+        }
+        _ => e.into(),
+    })?;
     match (&def.refine, prepared.progress()) {
         (Some(r), Some(p)) => eprintln!(
             "sweep {} ({}): adaptive, {} levels over a {} × {} base grid{} ({} lattice points × {} replicates if every cell were split){}; level {} now, {} runs to do; {} threads; results in {}",
@@ -220,11 +233,22 @@ fn sweep_options(a: &SweepArgs, def: &SweepDef) -> anyhow::Result<SweepOptions> 
             );
         }
     }
+    let max = max_threads();
     let threads = match a.threads {
         Some(0) => bail!("--threads 0: expected at least 1"),
+        Some(n) if n > max => bail!(
+            "--threads {n}: expected at most {max} (the larger of 1024 and 4 × this machine's {} cores)",
+            cores()
+        ),
         Some(n) => n,
         None => default_threads(),
     };
+    if threads > max {
+        bail!(
+            "SLURM_CPUS_PER_TASK = {threads}: expected at most {max} threads (the larger of 1024 and 4 × this machine's {} cores); pass --threads N",
+            cores()
+        );
+    }
     if !(a.flush_every_s > 0.0 && a.flush_every_s <= 1e9) {
         bail!(
             "--flush-every-s {}: expected a number of seconds > 0 (at most 1e9)",
@@ -374,6 +398,19 @@ pub fn merge_cmd(dir: &Path, no_plots: bool, limits: &LimitArgs) -> anyhow::Resu
         let drawn = draw_all(&def, &layout, &rows, &|| stop.load(Ordering::SeqCst))?;
         print_drawn(&layout, &drawn);
     }
+    Ok(())
+}
+
+/// `brunel merge DIR --restore-definition`.
+pub fn restore_cmd(dir: &Path) -> anyhow::Result<()> {
+    let part = crate::sweep::merge::restore_definition(dir)?;
+    println!(
+        "restored {} from the metadata of {} (any previous file is in {}); run brunel merge {} (or the sweep) again",
+        Layout::new(dir).definition().display(),
+        part.display(),
+        Layout::new(dir).quarantine().display(),
+        dir.display()
+    );
     Ok(())
 }
 

@@ -98,12 +98,16 @@ impl Layout {
         let probe = self
             .tmp()
             .join(format!(".write-probe-{}", std::process::id()));
-        std::fs::write(&probe, b"ok").map_err(StoreError::io(&probe))?;
-        std::fs::remove_file(&probe).map_err(StoreError::io(&probe))?;
+        let written = std::fs::write(&probe, b"ok");
+        // Removed whether or not the write succeeded (a full disk creates it empty).
+        let removed = std::fs::remove_file(&probe);
+        written.map_err(StoreError::io(&probe))?;
+        removed.map_err(StoreError::io(&probe))?;
         Ok(())
     }
 
-    /// The Parquet part files in `data/`, sorted by name.
+    /// The Parquet part files in `data/`, sorted by name; an entry named `*.parquet` that is
+    /// not a regular file is an error naming it.
     pub fn part_files(&self) -> Result<Vec<PathBuf>, StoreError> {
         let dir = self.data();
         let mut out = Vec::new();
@@ -113,6 +117,8 @@ impl Layout {
         for e in std::fs::read_dir(&dir).map_err(StoreError::io(&dir))? {
             let p = e.map_err(StoreError::io(&dir))?.path();
             if p.extension().is_some_and(|x| x == "parquet") {
+                // A FIFO, device or folder named *.parquet is refused before it is opened.
+                super::check_regular(&p)?;
                 out.push(p);
             }
         }
@@ -233,6 +239,9 @@ impl ShardLock {
     pub fn acquire(layout: &Layout, index: usize, count: usize) -> Result<ShardLock, LockError> {
         let dir = layout.locks();
         let guard_path = dir.join("guard");
+        if guard_path.exists() {
+            super::check_regular(&guard_path)?;
+        }
         let guard = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -252,7 +261,9 @@ impl ShardLock {
                 continue;
             }
             let path = e.path();
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let text = super::read_regular(&path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             let owner = match parse_owner(&text) {
                 Some(o) if o.host == hostname() && !pid_alive(o.pid) => {
                     // Stale: its owner died on this host.

@@ -21,6 +21,9 @@ pub enum StoreError {
     Io { path: String, error: std::io::Error },
     #[error("{path}: {message}")]
     Parquet { path: String, message: String },
+    /// A library could not write a file by path (a figure): its words, naming the file.
+    #[error("{message}")]
+    Written { path: String, message: String },
     /// A file that reads but whose content is not what was written (bit flips, a foreign or
     /// hand-edited file): its checksum or structure does not match.
     #[error("{path}: damaged: {message}")]
@@ -30,9 +33,10 @@ pub enum StoreError {
 /// Words for the io errors a user can act on.
 fn io_hint(e: &std::io::Error) -> &'static str {
     match e.raw_os_error() {
-        Some(28) => " — the disk is full (ENOSPC): free space, then resume",
-        Some(122) => " — the disk quota is exceeded (EDQUOT): free space, then resume",
-        Some(13) | Some(30) => " — not writable here: choose another folder with --out",
+        Some(28) => " — the disk is full (ENOSPC): free space, then run the command again (a sweep resumes)",
+        Some(122) => " — the disk quota is exceeded (EDQUOT): free space, then run the command again (a sweep resumes)",
+        Some(13) => " — permission denied here",
+        Some(30) => " — the file system is read-only",
         _ => "",
     }
 }
@@ -50,10 +54,49 @@ impl StoreError {
             message: e.to_string(),
         }
     }
+    /// Whether the operating system refused to write (permissions, a read-only file system).
+    pub fn is_not_writable(&self) -> bool {
+        matches!(self, StoreError::Io { error, .. } if matches!(error.raw_os_error(), Some(13) | Some(30)))
+    }
     /// Whether the error is the disk (or quota) being full.
     pub fn is_disk_full(&self) -> bool {
         matches!(self, StoreError::Io { error, .. } if matches!(error.raw_os_error(), Some(28) | Some(122)))
     }
+}
+
+/// Refuses anything at `path` that is not a regular file (a FIFO, a device, a socket, a
+/// folder), by its metadata and before opening it: opening a FIFO blocks until a writer
+/// comes, for ever. A link to a regular file is followed.
+pub fn check_regular(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = std::fs::metadata(path)
+        .map_err(StoreError::io(path))?
+        .file_type();
+    let what = if t.is_file() {
+        return Ok(());
+    } else if t.is_dir() {
+        "a folder"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "not a file"
+    };
+    Err(StoreError::Io {
+        path: path.display().to_string(),
+        error: std::io::Error::other(format!(
+            "{what}, not a regular file: brunel reads only regular files (move it away)"
+        )),
+    })
+}
+
+/// The whole of a regular file ([`check_regular`] first, so a FIFO never blocks).
+pub fn read_regular(path: &Path) -> Result<Vec<u8>, StoreError> {
+    check_regular(path)?;
+    std::fs::read(path).map_err(StoreError::io(path))
 }
 
 /// The temporary name under `dir` for writing `path` atomically (same file system):
@@ -101,6 +144,67 @@ pub fn write_atomic_via(
     result
 }
 
+/// Writes a file that a library writes by path (a PNG figure drawn by plotters) whole or
+/// not at all, and never through a link: `write` writes a hidden temporary name beside `path`
+/// (ending in `path`'s extension, which picks the image format), renamed over `path` when
+/// complete. A link at `path` is replaced, not followed, so a figure never lands outside its
+/// folder; a failure leaves no half-written file, and its error names `path` (in the
+/// operating system's words when it is one: a full disk says ENOSPC).
+pub fn write_by_path<E: std::fmt::Display>(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp{ext}", std::process::id()));
+    // A stale file (or a planted link) at the temporary name goes first: removing a link
+    // removes the link itself.
+    let _ = std::fs::remove_file(&tmp);
+    let result = match write(&tmp) {
+        Ok(()) => std::fs::rename(&tmp, path).map_err(StoreError::io(path)),
+        Err(e) => {
+            let message = e
+                .to_string()
+                .replace(&tmp.display().to_string(), &path.display().to_string());
+            Err(os_error_in(&message).map_or_else(
+                || StoreError::Written {
+                    path: path.display().to_string(),
+                    message: if message.contains(&path.display().to_string()) {
+                        message.clone()
+                    } else {
+                        format!("{}: {message}", path.display())
+                    },
+                },
+                |error| StoreError::Io {
+                    path: path.display().to_string(),
+                    error,
+                },
+            ))
+        }
+    };
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The operating system's error named in a library's message (`... (os error 28) ...`).
+fn os_error_in(message: &str) -> Option<std::io::Error> {
+    let at = message.find("os error ")? + "os error ".len();
+    let digits: String = message[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().ok().map(std::io::Error::from_raw_os_error)
+}
+
 /// Writes a data frame as Parquet (zstd) with key-value metadata, atomically.
 pub fn write_parquet(
     path: &Path,
@@ -119,6 +223,17 @@ pub fn write_parquet_via(
     df: &mut DataFrame,
     metadata: &[(String, String)],
 ) -> Result<(), StoreError> {
+    let bytes = encode_parquet(path, df, metadata)?;
+    write_bytes_via(tmp, path, &bytes)
+}
+
+/// A data frame as the bytes of a Parquet file (zstd) with key-value metadata; `path` names
+/// it in errors.
+pub fn encode_parquet(
+    path: &Path,
+    df: &mut DataFrame,
+    metadata: &[(String, String)],
+) -> Result<Vec<u8>, StoreError> {
     let kv = if metadata.is_empty() {
         None
     } else {
@@ -130,8 +245,13 @@ pub fn write_parquet_via(
         .with_key_value_metadata(kv)
         .finish(df)
         .map_err(StoreError::pq(path))?;
+    Ok(bytes)
+}
+
+/// Writes `bytes` as `path`, atomically through `tmp` (see [`write_atomic_via`]).
+pub fn write_bytes_via(tmp: &Path, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     write_atomic_via(tmp, path, |f| {
-        f.write_all(&bytes).map_err(StoreError::io(path))
+        f.write_all(bytes).map_err(StoreError::io(path))
     })
 }
 
@@ -170,7 +290,11 @@ fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, StoreError>) -> Resu
 
 /// Reads a whole Parquet file; a damaged one is an error, never a panic or an abort.
 pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
-    let bytes = std::fs::read(path).map_err(StoreError::io(path))?;
+    read_parquet_bytes(path, &read_regular(path)?)
+}
+
+/// [`read_parquet`] of a file's bytes already read (`path` names it in errors).
+pub fn read_parquet_bytes(path: &Path, bytes: &[u8]) -> Result<DataFrame, StoreError> {
     let bad = |message: String| StoreError::Parquet {
         path: path.display().to_string(),
         message: format!("damaged Parquet file: {message}"),
@@ -181,19 +305,20 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, StoreError> {
     // the process, which no unwinding can catch; 9 of the 26416 single-bit flips of a part
     // file did it (tests/fuzz_inputs.rs). So the footer and every page header are checked
     // first, with the file's own bytes as the bound.
-    thrift_check::footer_of(&bytes)
+    thrift_check::footer_of(bytes)
         .and_then(thrift_check::check_footer)
         .map_err(bad)?;
-    let mut reader = ParquetReader::new(std::io::Cursor::new(&bytes[..]));
+    let mut reader = ParquetReader::new(std::io::Cursor::new(bytes));
     let md = guarded(path, || {
         reader.get_metadata().cloned().map_err(StoreError::pq(path))
     })?;
-    thrift_check::check_pages(&bytes, &md).map_err(bad)?;
+    thrift_check::check_pages(bytes, &md).map_err(bad)?;
     guarded(path, move || reader.finish().map_err(StoreError::pq(path)))
 }
 
 /// The key-value metadata of a Parquet file; fails on a truncated, damaged or foreign file.
 pub fn read_metadata(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
+    check_regular(path)?;
     let mut f = File::open(path).map_err(StoreError::io(path))?;
     // The footer is checked before polars decodes it (see `read_parquet`).
     let footer = (|| -> std::io::Result<Result<Vec<u8>, String>> {

@@ -288,6 +288,18 @@ pub fn arange(start: f64, stop: f64, step: f64) -> Vec<f64> {
     (0..n).map(|k| start + step * k as f64).collect()
 }
 
+/// A coordinate in canonical form: the shortest decimal of at most 12 significant digits
+/// that is nearest to `x`, as an f64 (and 0.0 for ±0). Every axis value and every lattice
+/// value goes through here, so one point has the same bits whichever grid, spacing or
+/// refinement level produced it: 4.1 + 0.3 × 5/4 (4.4750000000000005) and linspace's
+/// 4.475 are both 4.475, and seeds derived from coordinates agree.
+pub fn canonical(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x + 0.0;
+    }
+    format!("{x:.11e}").parse().unwrap_or(x)
+}
+
 /// SHA-256 (hex) of a definition's text: its identity in provenance and on resume.
 pub fn text_hash(text: &[u8]) -> String {
     format!("{:x}", Sha256::digest(text))
@@ -571,7 +583,7 @@ impl Cx<'_> {
                 "the axis has no values: expected at least one".into(),
             ));
         }
-        Ok(values)
+        Ok(values.into_iter().map(canonical).collect())
     }
 
     /// Refuses a definition of more than `max_runs` runs, pointing at its first table.
@@ -824,10 +836,12 @@ impl Cx<'_> {
                 name: on,
                 tolerance: Tolerance::Relative(tol(t, "relative_tolerance")?),
             }),
-            (_, None, None) => Err(err(
-                "refine.tolerance",
-                format!("`on = \"{on}\"` (a numeric column) needs `tolerance = x` (absolute, in the column's unit) or `relative_tolerance = x` (a fraction of the larger value)"),
-            )),
+            // No tolerance: NaN marks it (a given tolerance is finite), so that the column
+            // is checked first, in `check_refine_column`, and a misspelt one is named.
+            (_, None, None) => Ok(RefineOn::Column {
+                name: on,
+                tolerance: Tolerance::Absolute(f64::NAN),
+            }),
         }
     }
 
@@ -1128,12 +1142,16 @@ impl SweepDef {
 
     /// Reads and validates a definition file against `limits`.
     pub fn load_with(path: &std::path::Path, limits: &Limits) -> Result<SweepDef, DefinitionError> {
-        let text = std::fs::read_to_string(path).map_err(|e| DefinitionError {
+        let cannot = |e: String| DefinitionError {
             file: path.display().to_string(),
             line: 0,
             field: "file".into(),
             message: format!("cannot read: {e}"),
-        })?;
+        };
+        if let Err(crate::store::StoreError::Io { error, .. }) = crate::store::check_regular(path) {
+            return Err(cannot(error.to_string()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| cannot(e.to_string()))?;
         SweepDef::parse_with(&text, &path.display().to_string(), limits)
     }
 
@@ -1173,23 +1191,41 @@ impl SweepDef {
         Ok(())
     }
 
-    /// A refinement on a column needs a numeric column of this sweep's rows.
+    /// A refinement on a column needs a measure of this sweep's runs (not a timing, key,
+    /// seed, level or parameter: [`super::row::measure_columns`]) and a tolerance.
     fn check_refine_column(&self, r: &Refine, span: Span, cx: &Cx) -> Result<(), DefinitionError> {
-        let RefineOn::Column { name, .. } = &r.on else {
+        let RefineOn::Column { name, tolerance } = &r.on else {
             return Ok(());
         };
-        let numeric = numeric_columns(self);
-        if numeric.iter().any(|c| c == name) {
-            return Ok(());
+        let measures = super::row::measure_columns(self);
+        if !measures.contains(name) {
+            let mut known = vec!["regime".to_string()];
+            known.extend(measures.iter().cloned());
+            let what = if super::row::column_names(self).contains(name) {
+                "is not a measure of a run (a timing, key, seed, level or parameter)".to_string()
+            } else {
+                match super::row::nearest(name, &known) {
+                    Some(n) => format!("is not a column (did you mean `{n}`?)"),
+                    None => "is not a column".to_string(),
+                }
+            };
+            return Err(cx.err(
+                span,
+                "refine.on",
+                format!(
+                    "`{name}` {what}: expected \"regime\" or a numeric result column that measures the run: {}",
+                    measures.join(", ")
+                ),
+            ));
         }
-        Err(cx.err(
-            span,
-            "refine.on",
-            format!(
-                "`{name}`: expected \"regime\" or a numeric result column: {}",
-                numeric.join(", ")
-            ),
-        ))
+        if matches!(tolerance, Tolerance::Absolute(t) if t.is_nan()) {
+            return Err(cx.err(
+                span,
+                "refine.tolerance",
+                format!("`on = \"{name}\"` (a numeric column) needs `tolerance = x` (absolute, in the column's unit) or `relative_tolerance = x` (a fraction of the larger value)"),
+            ));
+        }
+        Ok(())
     }
 
     /// Every heatmap column (and every column given a scale) must be a numeric column of

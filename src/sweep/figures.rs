@@ -13,7 +13,8 @@ use crate::plot::raster::{fig8, raster};
 use crate::plot::regime_map::{regime_map_panels, MapLine, RegimeMap};
 use crate::store::layout::Layout;
 use crate::store::spikes::read_spikes;
-use crate::theory::boundaries::{boundaries_for, Boundaries, Region};
+use crate::store::write_by_path;
+use crate::theory::boundaries::{boundaries_for_until, Boundaries, Region};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -42,7 +43,7 @@ pub fn draw_all(
     stop: &dyn Fn() -> bool,
 ) -> anyhow::Result<Drawn> {
     let dir = layout.plots();
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(&dir).map_err(crate::store::StoreError::io(&dir))?;
     let mut d = Drawing {
         def,
         layout,
@@ -277,7 +278,9 @@ impl Drawing<'_> {
                     .map(|(&f, c)| (c.clone(), &grids[f]))
                     .collect();
                 let title = format!("{}: {label}{}", self.def.name, page.title);
-                heatmap_panels(&panels, page.layout, &page.path, &title, &label, &scale)?;
+                write_by_path(&page.path, |p| {
+                    heatmap_panels(&panels, page.layout, p, &title, &label, &scale)
+                })?;
                 self.out.files.push(page.path);
             }
         }
@@ -319,7 +322,9 @@ impl Drawing<'_> {
                 .collect();
             let runs: usize = page.facets.iter().map(|&f| self.facets[f].rows.len()).sum();
             let title = format!("{}: regimes ({runs} runs){}", self.def.name, page.title);
-            regime_map_panels(&panels, page.layout, &page.path, &title)?;
+            write_by_path(&page.path, |p| {
+                regime_map_panels(&panels, page.layout, p, &title)
+            })?;
             self.out.files.push(page.path);
         }
         Ok(())
@@ -353,10 +358,7 @@ impl Drawing<'_> {
             (range(1), range(0))
         };
         let traced: Vec<Option<Boundaries>> = self
-            .facets
-            .par_iter()
-            .map(|f| Region::new(g, eta).and_then(|r| boundaries_for(&f.def.base, &r)))
-            .collect::<Vec<_>>()
+            .trace_until_stopped(g, eta)?
             .into_iter()
             .enumerate()
             .map(|(k, b)| match b {
@@ -375,6 +377,48 @@ impl Drawing<'_> {
             .iter()
             .map(|b| b.as_ref().map_or(vec![], |b| map_lines(b, g_first)))
             .collect())
+    }
+
+    /// Traces every facet's lines in parallel while this thread asks `stop` every 20 ms: a
+    /// signal ends the tracing within a continuation step ([`DrawingStopped`]), however long
+    /// the theory takes (minutes for some parameters).
+    fn trace_until_stopped(
+        &self,
+        g: (f64, f64),
+        eta: (f64, f64),
+    ) -> anyhow::Result<Vec<Result<Boundaries, crate::theory::boundaries::BoundaryError>>> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let cancel = AtomicBool::new(false);
+        let facets = &self.facets;
+        let traced = std::thread::scope(|s| {
+            let worker = s.spawn(|| {
+                facets
+                    .par_iter()
+                    .map(|f| {
+                        let stopped = || cancel.load(Ordering::Relaxed);
+                        Region::new(g, eta)
+                            .and_then(|r| boundaries_for_until(&f.def.base, &r, &stopped))
+                    })
+                    .collect::<Vec<_>>()
+            });
+            while !worker.is_finished() {
+                if !cancel.load(Ordering::Relaxed) && (self.stop)() {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return Err(DrawingStopped {
+                drawn: self.out.files.len(),
+                folder: self.layout.root.display().to_string(),
+            }
+            .into());
+        }
+        Ok(traced)
     }
 
     /// ` (facet D_ms=2)` for notes about facet `k` of a faceted sweep, else nothing.
@@ -431,7 +475,7 @@ impl Drawing<'_> {
             let path = self.dir.join(format!("curve_{col}.png"));
             let label = column_label(col);
             let title = format!("{}: {label} (mean ± sd over replicates)", self.def.name);
-            curve(&pts, &xa.param, &label, &path, &title)?;
+            write_by_path(&path, |p| curve(&pts, &xa.param, &label, p, &title))?;
             self.out.files.push(path);
         }
         Ok(())
@@ -481,7 +525,7 @@ impl Drawing<'_> {
         let dur = rec.n_steps as f64 * rec.dt_ms;
         let title = format!("{} — {what}", self.def.name);
         let path = self.dir.join(format!("raster_{stem}.png"));
-        raster(rec, &path, &title, 0.0, dur, 200)?;
+        write_by_path(&path, |p| raster(rec, p, &title, 0.0, dur, 200))?;
         self.out.files.push(path);
         if self.def.model.fig8 {
             let (a, b) = self
@@ -491,7 +535,7 @@ impl Drawing<'_> {
                 .map(|[a, b]| (a.min(dur), b.min(dur)))
                 .unwrap_or(((dur - 200.0).max(0.0), dur));
             let path = self.dir.join(format!("fig8_{stem}.png"));
-            fig8(rec, &path, &title, a, b, 50)?;
+            write_by_path(&path, |p| fig8(rec, p, &title, a, b, 50))?;
             self.out.files.push(path);
         }
         Ok(())

@@ -5,7 +5,8 @@ use super::definition::SweepDef;
 use super::parts::write_part;
 use super::row::Row;
 use super::runner::{
-    collect_rows, planned_tasks, provenance_json, OnDamage, SweepError, Task, HASH_KEY, META_KEY,
+    collect_rows, part_hashes, planned_tasks, provenance_json, OnDamage, SweepError, Task,
+    HASH_KEY, META_KEY,
 };
 use crate::store::layout::{tmp_name, Layout};
 use std::collections::BTreeMap;
@@ -18,6 +19,10 @@ pub enum MergeError {
     NotResults { folder: String },
     #[error(transparent)]
     Definition(#[from] super::definition::DefinitionError),
+    #[error("no sound part file in {folder}/data holds a definition's text: copy the definition this folder was run with to {folder}/definition.toml")]
+    NoDefinitionInParts { folder: String },
+    #[error("the part files in {folder}/data hold runs of {n} different definitions: move the foreign ones out, then restore")]
+    SeveralDefinitions { folder: String, n: usize },
     #[error(transparent)]
     Sweep(#[from] SweepError),
     #[error("{missing} of {total} runs are missing in {folder}, e.g. {examples}{damaged}; run the missing shards (or `brunel sweep {folder}/definition.toml --out {folder}`, which also moves damaged part files to quarantine/) and merge again")]
@@ -29,12 +34,6 @@ pub enum MergeError {
         /// `; damaged part files: ...` when some were found.
         damaged: String,
     },
-    #[error("run (point {point}, replicate {replicate}) appears twice in {folder} with different values")]
-    Conflict {
-        folder: String,
-        point: u32,
-        replicate: u32,
-    },
 }
 
 /// The definition stored in a results folder (default limits).
@@ -42,7 +41,10 @@ pub fn folder_definition(dir: &Path) -> Result<SweepDef, MergeError> {
     folder_definition_with(dir, &Limits::default())
 }
 
-/// The definition stored in a results folder, checked against `limits`.
+/// The definition stored in a results folder, checked against `limits`. A file that does
+/// not parse while part files are there, or whose hash none of the part files records
+/// while they all agree on another, is damaged (or was edited): the error says so and how
+/// to restore it, rather than blaming sound part files.
 pub fn folder_definition_with(dir: &Path, limits: &Limits) -> Result<SweepDef, MergeError> {
     let layout = Layout::new(dir);
     let path = layout.definition();
@@ -51,7 +53,87 @@ pub fn folder_definition_with(dir: &Path, limits: &Limits) -> Result<SweepDef, M
             folder: dir.display().to_string(),
         });
     }
-    Ok(SweepDef::load_with(&path, limits)?)
+    let damaged = |why: String| {
+        MergeError::Sweep(SweepError::DefinitionDamaged {
+            path: path.display().to_string(),
+            folder: dir.display().to_string(),
+            why,
+            restore: format!("brunel merge {} --restore-definition (from the part files' metadata, which hold its text)", dir.display()),
+        })
+    };
+    let def = match SweepDef::load_with(&path, limits) {
+        Ok(def) => def,
+        Err(e) if e.field != "file" && !part_hashes(&layout).is_empty() => {
+            return Err(damaged(format!("it is not a valid definition: {e}")))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // One part file's hash is read first; all of them only when it differs.
+    let first = layout.part_files().ok().and_then(|p| p.first().cloned());
+    let first_hash = first
+        .and_then(|p| crate::store::read_metadata(&p).ok())
+        .and_then(|md| md.into_iter().find(|(k, _)| k == HASH_KEY).map(|(_, v)| v));
+    if first_hash.is_some_and(|h| h != def.hash) {
+        let hashes = part_hashes(&layout);
+        if hashes.len() == 1 {
+            let h = hashes.first().cloned().unwrap_or_default();
+            return Err(damaged(format!(
+                "its hash is {:.12}…, but every part file holds runs of definition {h:.12}…",
+                def.hash
+            )));
+        }
+    }
+    Ok(def)
+}
+
+/// Writes `definition.toml` back from the provenance of the folder's sound part files (each
+/// holds the definition's text and its hash): every part must record the same definition,
+/// and the text must have that hash. The file it replaces is moved to `quarantine/`.
+/// Returns the part file the text came from.
+pub fn restore_definition(dir: &Path) -> Result<std::path::PathBuf, MergeError> {
+    let layout = Layout::new(dir);
+    let folder = dir.display().to_string();
+    let mut found: BTreeMap<String, (String, std::path::PathBuf)> = BTreeMap::new();
+    for part in layout.part_files().map_err(SweepError::from)? {
+        let Ok((_, md)) = super::parts::read_part(&part) else {
+            continue;
+        };
+        let get = |key: &str| md.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        let (Some(hash), Some(prov)) = (get(HASH_KEY), get(META_KEY)) else {
+            continue;
+        };
+        let text = serde_json::from_str::<serde_json::Value>(&prov)
+            .ok()
+            .and_then(|v| v.get("definition")?.as_str().map(String::from));
+        if let Some(text) = text.filter(|t| super::definition::text_hash(t.as_bytes()) == hash) {
+            found.entry(hash).or_insert((text, part));
+        }
+    }
+    let (text, part) = match found.len() {
+        1 => found.into_values().next().expect("one"),
+        0 => return Err(MergeError::NoDefinitionInParts { folder }),
+        n => return Err(MergeError::SeveralDefinitions { folder, n }),
+    };
+    let path = layout.definition();
+    let tmp_dir = layout.tmp();
+    std::fs::create_dir_all(&tmp_dir)
+        .map_err(crate::store::StoreError::io(&tmp_dir))
+        .map_err(SweepError::from)?;
+    let tmp = tmp_name(&tmp_dir, &path);
+    let write = |f: &mut std::fs::File| {
+        use std::io::Write;
+        f.write_all(text.as_bytes())
+            .map_err(crate::store::StoreError::io(&tmp))
+    };
+    let staged = tmp.with_extension("restore");
+    crate::store::write_atomic_via(&tmp, &staged, write).map_err(SweepError::from)?;
+    if path.symlink_metadata().is_ok() {
+        layout.quarantine_file(&path).map_err(SweepError::from)?;
+    }
+    std::fs::rename(&staged, &path)
+        .map_err(crate::store::StoreError::io(&path))
+        .map_err(SweepError::from)?;
+    Ok(part)
 }
 
 /// The rows of a folder, one per run, and what is missing or damaged.
@@ -71,25 +153,10 @@ pub struct Gathered {
 
 /// Every complete row of a folder, one per run, sorted, with the runs still missing. Reads
 /// only: damaged part files are reported, not moved. Rows of one run found twice must be
-/// identical bit for bit (NaN equals NaN; timings aside).
+/// identical bit for bit (NaN equals NaN; timings aside): see [`collect_rows`].
 pub fn gather(def: &SweepDef, layout: &Layout) -> Result<Gathered, MergeError> {
+    // One row per run, sorted; a run twice with different values is an error.
     let (rows, damaged) = collect_rows(def, layout, OnDamage::Report)?;
-    let mut by_key: BTreeMap<(u32, u32), Row> = BTreeMap::new();
-    for r in rows {
-        let Some(k) = r.key() else { continue };
-        if let Some(prev) = by_key.get(&k) {
-            if !prev.without_timings().same_bits(&r.without_timings()) {
-                return Err(MergeError::Conflict {
-                    folder: layout.root.display().to_string(),
-                    point: k.0,
-                    replicate: k.1,
-                });
-            }
-            continue;
-        }
-        by_key.insert(k, r);
-    }
-    let rows: Vec<Row> = by_key.into_values().collect();
     let (levels, refine) = planned_tasks(def, &rows);
     let have: std::collections::BTreeSet<(u32, u32)> =
         rows.iter().filter_map(|r| r.key()).collect();

@@ -11,6 +11,61 @@ use std::path::Path;
 /// found on resume and merge.
 pub const CHECKSUM_KEY: &str = "brunel_rows_sha256";
 
+/// Metadata key of a part file's checksum over every byte of the file: SHA-256 of the file
+/// with this value's 64 hex digits read as zeros. It covers what every reader reads (page
+/// headers, statistics, the footer's `ARROW:schema`), not only what brunel decodes, so a
+/// flipped byte that polars tolerates but pyarrow does not is found too. Files written
+/// before it existed carry only [`CHECKSUM_KEY`].
+pub const FILE_CHECKSUM_KEY: &str = "brunel_file_sha256";
+
+/// The bytes of the key-value entry holding the file checksum, as Thrift's compact protocol
+/// writes it in the footer: the key, then field 2's header (binary, delta 1: 0x18) and the
+/// value's length (64: 0x40), then the value.
+fn file_checksum_entry(value: &[u8; 64]) -> Vec<u8> {
+    let mut e = FILE_CHECKSUM_KEY.as_bytes().to_vec();
+    e.extend([0x18, 0x40]);
+    e.extend(value);
+    e
+}
+
+/// Where the file checksum's value starts in `bytes`: after the last occurrence of its key,
+/// which must be followed by a 64-byte value. Err when the key is there without one (a
+/// changed byte in the entry), None when the file has no file checksum at all.
+fn file_checksum_at(bytes: &[u8]) -> Result<Option<usize>, String> {
+    let key = FILE_CHECKSUM_KEY.as_bytes();
+    let Some(at) = bytes.windows(key.len()).rposition(|w| w == key) else {
+        return Ok(None);
+    };
+    let v = at + key.len() + 2;
+    if bytes.get(at + key.len()..v) != Some(&[0x18, 0x40][..]) || bytes.len() < v + 64 {
+        return Err(format!("its `{FILE_CHECKSUM_KEY}` entry is damaged"));
+    }
+    Ok(Some(v))
+}
+
+/// SHA-256 (hex) of `bytes` with the 64 bytes at `at` read as ASCII zeros.
+fn file_digest(bytes: &[u8], at: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(&bytes[..at]);
+    h.update([b'0'; 64]);
+    h.update(&bytes[at + 64..]);
+    format!("{:x}", h.finalize())
+}
+
+/// Checks the file checksum of a part file's bytes: Ok(true) when it matches, Ok(false)
+/// when the file has none (written before it existed), Err when it does not match.
+pub fn verify_file_checksum(bytes: &[u8]) -> Result<bool, String> {
+    let Some(at) = file_checksum_at(bytes)? else {
+        return Ok(false);
+    };
+    let stored = &bytes[at..at + 64];
+    if file_digest(bytes, at).as_bytes() != stored {
+        return Err("its bytes do not match its file checksum (a changed byte)".into());
+    }
+    Ok(true)
+}
+
 /// The checksum stored under [`CHECKSUM_KEY`].
 pub fn rows_digest(rows: &[Row], metadata: &[(String, String)]) -> String {
     use sha2::{Digest, Sha256};
@@ -19,10 +74,22 @@ pub fn rows_digest(rows: &[Row], metadata: &[(String, String)]) -> String {
         h.update((b.len() as u64).to_le_bytes());
         h.update(b);
     };
-    // Only brunel's own keys: the Parquet writer adds its own (the Arrow schema).
-    let mut md: Vec<&(String, String)> = metadata
+    // Only brunel's own keys: the Parquet writer adds its own (the Arrow schema). The file
+    // checksum's key counts (with its value read as empty, being written after): a file
+    // whose key was changed, so that its file checksum is not found, fails this one.
+    let mut md: Vec<(&str, &str)> = metadata
         .iter()
         .filter(|(k, _)| k.starts_with("brunel_") && k != CHECKSUM_KEY)
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                if k == FILE_CHECKSUM_KEY {
+                    ""
+                } else {
+                    v.as_str()
+                },
+            )
+        })
         .collect();
     md.sort();
     for (k, v) in md {
@@ -107,7 +174,8 @@ pub fn rows_to_frame(rows: &[Row]) -> Result<DataFrame, PolarsError> {
     DataFrame::new_infer_height(cols)
 }
 
-/// Writes rows as a part file (atomically, through `tmp`) with `metadata` and the checksum.
+/// Writes rows as a part file (atomically, through `tmp`) with `metadata` (any checksums
+/// in it are dropped) and both checksums: of the rows, and of every byte of the file.
 pub fn write_part(
     tmp: &Path,
     path: &Path,
@@ -115,9 +183,26 @@ pub fn write_part(
     metadata: &[(String, String)],
 ) -> Result<(), StoreError> {
     let mut df = rows_to_frame(rows).map_err(StoreError::pq(path))?;
-    let mut md = metadata.to_vec();
-    md.push((CHECKSUM_KEY.to_string(), rows_digest(rows, metadata)));
-    crate::store::write_parquet_via(tmp, path, &mut df, &md)
+    let mut md: Vec<(String, String)> = metadata
+        .iter()
+        .filter(|(k, _)| k != CHECKSUM_KEY && k != FILE_CHECKSUM_KEY)
+        .cloned()
+        .collect();
+    md.push((FILE_CHECKSUM_KEY.to_string(), "0".repeat(64)));
+    md.push((CHECKSUM_KEY.to_string(), rows_digest(rows, &md)));
+    let mut bytes = crate::store::encode_parquet(path, &mut df, &md)?;
+    let placeholder = file_checksum_entry(&[b'0'; 64]);
+    let at = bytes
+        .windows(placeholder.len())
+        .rposition(|w| w == placeholder.as_slice())
+        .map(|k| k + placeholder.len() - 64)
+        .ok_or_else(|| StoreError::Parquet {
+            path: path.display().to_string(),
+            message: "the Parquet writer did not store the file checksum entry".into(),
+        })?;
+    let digest = file_digest(&bytes, at);
+    bytes[at..at + 64].copy_from_slice(digest.as_bytes());
+    crate::store::write_bytes_via(tmp, path, &bytes)
 }
 
 /// Rows back from a data frame written by [`rows_to_frame`].
@@ -161,15 +246,18 @@ pub fn frame_to_rows(df: &DataFrame) -> Result<Vec<Row>, PolarsError> {
 }
 
 /// Reads one part file completely with its metadata. A truncated or foreign file, a missing
-/// or wrong checksum, a null cell or a row without its u32 `point`/`replicate` key is an error
-/// naming the file.
+/// or wrong checksum (of the file's bytes, checked before anything is decoded, and of its
+/// rows), a null cell or a row without its u32 `point`/`replicate` key is an error naming
+/// the file.
 pub fn read_part(path: &Path) -> Result<(Vec<Row>, Vec<(String, String)>), StoreError> {
-    let md = crate::store::read_metadata(path)?;
-    let df = crate::store::read_parquet(path)?;
     let damaged = |message: String| StoreError::Damaged {
         path: path.display().to_string(),
         message,
     };
+    let bytes = crate::store::read_regular(path)?;
+    verify_file_checksum(&bytes).map_err(damaged)?;
+    let md = crate::store::read_metadata(path)?;
+    let df = crate::store::read_parquet_bytes(path, &bytes)?;
     if let Some(col) = df.columns().iter().find(|c| c.null_count() > 0) {
         return Err(damaged(format!(
             "column `{}` has missing values",
@@ -229,19 +317,37 @@ mod tests {
         write_part(&dir.join("p.tmp"), &path, &rows, &md).unwrap();
         let (back, _) = read_part(&path).unwrap();
         assert!(back.iter().zip(&rows).all(|(a, b)| a.same_bits(b)));
-        // Every single-bit flip is either unreadable or caught by the checksum.
+        // Every single-bit flip, anywhere in the file (page headers, statistics, the
+        // footer's ARROW:schema), is an error: the file checksum covers every byte.
         let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(verify_file_checksum(&bytes), Ok(true));
         for k in (0..bytes.len() * 8).step_by(7) {
             let mut b = bytes.clone();
             b[k / 8] ^= 1 << (k % 8);
             std::fs::write(&path, &b).unwrap();
-            if let Ok((r, _)) = read_part(&path) {
-                assert!(
-                    r.iter().zip(&rows).all(|(a, b)| a.same_bits(b)) && r.len() == rows.len(),
-                    "bit {k} changed the rows yet passed"
-                );
-            }
+            assert!(read_part(&path).is_err(), "bit {k} passed");
         }
+        // Byte 50 and the ARROW:schema entry of the footer (issue 20 #8) in particular.
+        let schema = bytes
+            .windows(12)
+            .rposition(|w| w == b"ARROW:schema")
+            .unwrap();
+        for at in [50, schema + 40] {
+            let mut b = bytes.clone();
+            b[at] ^= 0x04;
+            std::fs::write(&path, &b).unwrap();
+            let e = read_part(&path).unwrap_err().to_string();
+            assert!(e.contains("p.parquet") && e.contains("damaged"), "{e}");
+        }
+        // A file written before the file checksum (rows checksum only) still reads.
+        let md_old = vec![
+            ("brunel_sweep".to_string(), "{}".to_string()),
+            (CHECKSUM_KEY.to_string(), rows_digest(&rows, &md)),
+        ];
+        let mut df = rows_to_frame(&rows).unwrap();
+        crate::store::write_parquet(&path, &mut df, &md_old).unwrap();
+        let (back, _) = read_part(&path).unwrap();
+        assert!(back.iter().zip(&rows).all(|(a, b)| a.same_bits(b)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -59,13 +59,16 @@ pub struct Refine {
     pub base: [Vec<f64>; 2],
 }
 
-/// The lattice's values of one axis: `2^levels` steps between neighbouring base values.
+/// The lattice's values of one axis: `2^levels` steps between neighbouring base values,
+/// each in canonical form ([`super::definition::canonical`], as every grid's values are), so
+/// a dense grid over the same values has the same bits and seeds.
 pub fn lattice_values(base: &[f64], levels: u32) -> Vec<f64> {
     let s = 1usize << levels;
     let mut out = Vec::with_capacity((base.len().saturating_sub(1)) * s + 1);
     for w in base.windows(2) {
         for m in 0..s {
-            out.push(w[0] + (w[1] - w[0]) * (m as f64 / s as f64));
+            let x = w[0] + (w[1] - w[0]) * (m as f64 / s as f64);
+            out.push(super::definition::canonical(x));
         }
     }
     out.extend(base.last());

@@ -312,6 +312,49 @@ pub fn column_names(def: &SweepDef) -> Vec<String> {
         .collect()
 }
 
+/// The numeric columns that measure a run (rates, CVs, synchrony, spike counts, the
+/// mean-field prediction): what `[refine] on` may split on. Not the keys (`point`,
+/// `replicate`), the `seed`, the `level`, any parameter (swept or fixed) or a timing: those
+/// are not results of the simulation, and timings differ between runs of one seed.
+pub fn measure_columns(def: &SweepDef) -> Vec<String> {
+    let row = build_row(def, &Task::template(), RunResult::Failed(""));
+    let params = def.params_at(0);
+    let not_measures = ["point", "replicate", "seed", "level"];
+    row.cells
+        .into_iter()
+        .filter(|(_, v)| !matches!(v, Value::Str(_)))
+        .map(|(n, _)| n)
+        .filter(|n| !not_measures.contains(&n.as_str()) && !TIMING_COLUMNS.contains(&n.as_str()))
+        .filter(|n| !params.iter().any(|(p, _)| p == n))
+        .collect()
+}
+
+/// The candidate nearest to `word` (case-insensitive edit distance), when it is near enough
+/// to be a likely misspelling (at most a third of the word's letters differ).
+pub fn nearest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
+    let w: Vec<char> = word.to_lowercase().chars().collect();
+    let distance = |c: &str| {
+        let c: Vec<char> = c.to_lowercase().chars().collect();
+        let mut prev: Vec<usize> = (0..=c.len()).collect();
+        for (i, a) in w.iter().enumerate() {
+            let mut cur = vec![i + 1; c.len() + 1];
+            for (j, b) in c.iter().enumerate() {
+                cur[j + 1] = (prev[j] + usize::from(a != b))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1);
+            }
+            prev = cur;
+        }
+        prev[c.len()]
+    };
+    candidates
+        .iter()
+        .map(|c| (distance(c), c.as_str()))
+        .min_by_key(|(d, _)| *d)
+        .filter(|(d, _)| *d <= (w.len() / 3).max(1))
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,5 +394,41 @@ mod tests {
             check_columns(&def, &extra).unwrap_err(),
             "unexpected column `zzz`"
         );
+    }
+
+    #[test]
+    fn refinement_measures_exclude_keys_seeds_parameters_and_timings() {
+        let text = "name = \"t\"\nmodel = \"brunel\"\nseed = 1\n[fixed]\nN_E = 400\nN_I = 100\n[[axis]]\nparam = \"g\"\nvalues = [4, 5]\n";
+        let def = SweepDef::parse(text, "t.toml").unwrap();
+        let m = measure_columns(&def);
+        for yes in [
+            "rate_hz",
+            "rate_e_hz",
+            "cv_isi",
+            "chi",
+            "n_spikes",
+            "theory_rate_hz",
+        ] {
+            assert!(m.iter().any(|c| c == yes), "{yes} in {m:?}");
+        }
+        for no in [
+            "point",
+            "replicate",
+            "seed",
+            "g",
+            "N_E",
+            "wall_s",
+            "build_s",
+            "simulate_s",
+            "regime",
+            "error",
+        ] {
+            assert!(!m.iter().any(|c| c == no), "{no} in {m:?}");
+        }
+        let names: Vec<String> = ["regime", "rate_hz", "cv_isi"].map(String::from).to_vec();
+        assert_eq!(nearest("Regime", &names), Some("regime"));
+        assert_eq!(nearest("rate_Hz", &names), Some("rate_hz"));
+        assert_eq!(nearest("cv_isl", &names), Some("cv_isi"));
+        assert_eq!(nearest("something_else", &names), None);
     }
 }

@@ -53,11 +53,26 @@ pub enum SweepError {
         expected: String,
         found: String,
     },
+    #[error("{path} is damaged or was edited ({why}); the runs in {folder} are sound, do not delete them; restore the file with: {restore}")]
+    DefinitionDamaged {
+        path: String,
+        folder: String,
+        why: String,
+        restore: String,
+    },
     #[error("part file {file} belongs to a different definition (hash {found:.12}…); move it out of {folder}")]
     ForeignPart {
         file: String,
         folder: String,
         found: String,
+    },
+    #[error("run (point {point}, replicate {replicate}) appears twice in {folder} with different values ({first} and {second}); move the part file that is wrong out of {folder}/data")]
+    Conflict {
+        folder: String,
+        point: u32,
+        replicate: u32,
+        first: String,
+        second: String,
     },
     #[error(transparent)]
     Locked(#[from] LockError),
@@ -175,16 +190,77 @@ pub fn check_or_write_definition(def: &SweepDef, layout: &Layout) -> Result<(), 
             Err(e) => return Err(StoreError::io(&path)(e).into()),
         }
     }
-    let existing = std::fs::read(&path).map_err(StoreError::io(&path))?;
+    check_definition(def, layout)
+}
+
+/// Checks the folder's `definition.toml` against `def` (by the SHA-256 of its text). A file
+/// that differs is told apart: when the folder's part files hold runs of `def`, or the file
+/// does not parse, it is damaged (or was edited) and the error says how to restore it;
+/// otherwise the folder holds another sweep.
+pub fn check_definition(def: &SweepDef, layout: &Layout) -> Result<(), SweepError> {
+    let path = layout.definition();
+    let existing = store::read_regular(&path)?;
     let found = super::definition::text_hash(&existing);
-    if found != def.hash {
-        return Err(SweepError::DefinitionMismatch {
-            folder: layout.root.display().to_string(),
+    if found == def.hash {
+        return Ok(());
+    }
+    let folder = layout.root.display().to_string();
+    let parts = part_hashes(layout);
+    let text = String::from_utf8_lossy(&existing);
+    let why = if parts.contains(&def.hash) {
+        Some(format!(
+            "its hash is {found:.12}…, but the part files hold runs of this definition, {:.12}…",
+            def.hash
+        ))
+    } else {
+        super::definition::SweepDef::parse(&text, &path.display().to_string())
+            .err()
+            .map(|e| format!("it is not a valid definition: {e}"))
+    };
+    match why {
+        Some(why) => Err(SweepError::DefinitionDamaged {
+            path: path.display().to_string(),
+            folder,
+            why,
+            restore: restore_advice(def, layout, !parts.is_empty()),
+        }),
+        None => Err(SweepError::DefinitionMismatch {
+            folder,
             expected: def.hash.clone(),
             found,
-        });
+        }),
     }
-    Ok(())
+}
+
+/// How to restore a damaged `definition.toml`: from the part files' metadata, or from the
+/// definition file at hand when the parts are its runs.
+pub(crate) fn restore_advice(def: &SweepDef, layout: &Layout, has_parts: bool) -> String {
+    let folder = layout.root.display();
+    let from_parts = format!("brunel merge {folder} --restore-definition (from the part files' metadata, which hold its text)");
+    let source = std::path::Path::new(&def.source);
+    match (has_parts, source.is_file()) {
+        (true, true) if part_hashes(layout).contains(&def.hash) => format!(
+            "{from_parts}, or cp {} {}",
+            def.source,
+            layout.definition().display()
+        ),
+        (true, _) => from_parts,
+        (false, _) => format!(
+            "no part file holds its text: copy the definition this folder was run with to {}",
+            layout.definition().display()
+        ),
+    }
+}
+
+/// The definition hashes the folder's readable part files record (damaged ones aside).
+pub(crate) fn part_hashes(layout: &Layout) -> BTreeSet<String> {
+    layout
+        .part_files()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| store::read_metadata(p).ok())
+        .filter_map(|md| md.into_iter().find(|(k, _)| k == HASH_KEY).map(|(_, v)| v))
+        .collect()
 }
 
 /// What to do with a damaged part file: only `brunel sweep` moves files; reading commands
@@ -195,14 +271,19 @@ pub enum OnDamage {
     Report,
 }
 
-/// Every row of the folder's part files and what was found damaged (`path: why`, and where
-/// it was moved). Damaged files' runs count as missing.
+/// Every run's row in the folder's part files, one per (point, replicate) and sorted by it,
+/// and what was found damaged (`path: why`, and where it was moved). Damaged files' runs
+/// count as missing. A run found in several files (a copied part file, a shard run twice)
+/// counts once; its rows must be identical bit for bit (NaN equals NaN; timings aside), else
+/// it is a [`SweepError::Conflict`] naming both files. Planning (of levels, of the runs to
+/// do) and merging both read rows through here, so they always agree on what is done.
 pub fn collect_rows(
     def: &SweepDef,
     layout: &Layout,
     on_damage: OnDamage,
 ) -> Result<(Vec<Row>, Vec<String>), SweepError> {
-    let mut rows = Vec::new();
+    let mut rows: std::collections::BTreeMap<(u32, u32), (Row, usize)> = Default::default();
+    let mut files: Vec<PathBuf> = Vec::new();
     let mut damaged = Vec::new();
     for part in layout.part_files()? {
         match read_part(&part) {
@@ -227,7 +308,10 @@ pub fn collect_rows(
                     damaged.push(handle_damage(layout, &part, e, on_damage)?);
                     continue;
                 }
-                rows.extend(r);
+                files.push(part.clone());
+                for row in r {
+                    add_unique(&mut rows, row, files.len() - 1, &files, layout)?;
+                }
             }
             Err(StoreError::Io { path, error })
                 if error.kind() != std::io::ErrorKind::UnexpectedEof =>
@@ -238,7 +322,35 @@ pub fn collect_rows(
             Err(e) => damaged.push(handle_damage(layout, &part, e, on_damage)?),
         }
     }
-    Ok((rows, damaged))
+    Ok((rows.into_values().map(|(r, _)| r).collect(), damaged))
+}
+
+/// Adds `row` (read from `files[file]`) unless its run is there already; a second row of a
+/// run that differs is a conflict.
+fn add_unique(
+    rows: &mut std::collections::BTreeMap<(u32, u32), (Row, usize)>,
+    row: Row,
+    file: usize,
+    files: &[PathBuf],
+    layout: &Layout,
+) -> Result<(), SweepError> {
+    let Some(k) = row.key() else {
+        return Ok(()); // read_part refuses rows without a key
+    };
+    match rows.get(&k) {
+        None => {
+            rows.insert(k, (row, file));
+            Ok(())
+        }
+        Some((prev, _)) if prev.without_timings().same_bits(&row.without_timings()) => Ok(()),
+        Some((_, first)) => Err(SweepError::Conflict {
+            folder: layout.root.display().to_string(),
+            point: k.0,
+            replicate: k.1,
+            first: files[*first].display().to_string(),
+            second: files[file].display().to_string(),
+        }),
+    }
 }
 
 /// Quarantines a damaged part (or only reports it) and says what happened.
@@ -406,6 +518,10 @@ pub struct Prepared<'a> {
 pub fn prepare<'a>(def: &'a SweepDef, opts: &'a SweepOptions) -> Result<Prepared<'a>, SweepError> {
     let started = SystemTime::now();
     let layout = Layout::new(&opts.out);
+    // A folder of another definition is refused before anything is created in it.
+    if layout.definition().exists() {
+        check_definition(def, &layout)?;
+    }
     layout.create()?;
     check_or_write_definition(def, &layout)?;
     let lock = ShardLock::acquire(&layout, opts.shard.index, opts.shard.count)?;
@@ -544,17 +660,13 @@ impl Prepared<'_> {
             if step.todo.is_empty() {
                 if level_open && !beyond {
                     let level = progress.current().unwrap_or(0);
-                    let have: BTreeSet<usize> = rows
+                    let have: BTreeSet<(u32, u32)> = rows.iter().filter_map(|r| r.key()).collect();
+                    let missing = tasks_of(def, &progress.levels[level], level as u32)
                         .iter()
-                        .filter_map(|r| r.key())
-                        .map(|k| k.0 as usize)
-                        .collect();
-                    let missing = progress.levels[level]
-                        .iter()
-                        .filter(|p| !have.contains(p))
+                        .filter(|t| !have.contains(&(t.point as u32, t.replicate)))
                         .count();
                     total.waiting = Some(format!(
-                        "level {level} waits for {missing} point(s) of other shards; run the next level when they are done"
+                        "level {level} waits for {missing} run(s) of other shards; run the next level when they are done"
                     ));
                 }
                 break;

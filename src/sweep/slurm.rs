@@ -601,23 +601,23 @@ pub fn resolve_path(path: &Path) -> Result<PathBuf, SlurmError> {
 /// write it when they start. Reads only.
 pub fn check_folder_definition(def: &SweepDef, layout: &Layout) -> Result<(), SlurmError> {
     let path = layout.definition();
-    match std::fs::read(&path) {
-        Ok(existing) => {
-            let found = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&existing));
-            if found == def.hash {
-                Ok(())
-            } else {
-                Err(SweepError::DefinitionMismatch {
-                    folder: layout.root.display().to_string(),
-                    expected: def.hash.clone(),
-                    found,
-                }
-                .into())
-            }
+    let existing = match crate::store::read_regular(&path) {
+        Ok(bytes) => bytes,
+        Err(StoreError::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(())
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(StoreError::io(&path)(e).into()),
+        Err(e) => return Err(e.into()),
+    };
+    let found = format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(&existing));
+    if found == def.hash {
+        return Ok(());
     }
+    Err(SweepError::DefinitionMismatch {
+        folder: layout.root.display().to_string(),
+        expected: def.hash.clone(),
+        found,
+    }
+    .into())
 }
 
 /// What [`write_script`] wrote.

@@ -32,7 +32,7 @@ pub(super) struct Curve {
 /// Traces the curve of `kind` through the solution `x0`, reading every point as it goes; a
 /// curve whose start lies on no boundary is not traced unless `any_start` (a start where two
 /// lines meet lies on the edge of both), and a leg ends after a stretch of [`MAX_OFF_RUN`]
-/// off every boundary.
+/// off every boundary. Both legs end early once `stop` says so.
 pub(super) fn follow_curve(
     kind: Crossing,
     sys: &dyn System,
@@ -40,6 +40,7 @@ pub(super) fn follow_curve(
     any_start: bool,
     (window, steps): (&Window, &Steps),
     reader: &Reader<'_>,
+    stop: &dyn Fn() -> bool,
 ) -> Curve {
     let mut start: Option<(Status, Tracker)> = None;
     let mut legs: [Vec<(Status, Tracker)>; 2] = [Vec::new(), Vec::new()];
@@ -58,6 +59,9 @@ pub(super) fn follow_curve(
             Leg::Forward => 0,
             Leg::Backward => 1,
         };
+        if stop() {
+            return false;
+        }
         let mut tr = legs[i]
             .last()
             .or(start.as_ref())

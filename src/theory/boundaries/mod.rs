@@ -95,6 +95,9 @@ pub enum BoundaryError {
     NoMeanField { model: String },
     #[error("parameter {name} = {value} is not a finite number the theory can use")]
     Parameter { name: &'static str, value: f64 },
+    /// The caller's stop flag (SIGINT/SIGTERM) ended the tracing.
+    #[error("the tracing of the theory's lines was stopped")]
+    Stopped,
 }
 
 /// What a line is.
@@ -203,13 +206,23 @@ impl Default for TraceOptions {
 /// The lines of model brunel's parameter set `params` over `region` (g and eta of `params`
 /// are ignored): what a sweep's regime map overlays.
 pub fn boundaries_for(params: &ParamSet, region: &Region) -> Result<Boundaries, BoundaryError> {
+    boundaries_for_until(params, region, &|| false)
+}
+
+/// [`boundaries_for`] that ends with [`BoundaryError::Stopped`] within a continuation step
+/// or a scan edge once `stop` says so (a signal during a sweep's figures).
+pub fn boundaries_for_until(
+    params: &ParamSet,
+    region: &Region,
+    stop: &dyn Fn() -> bool,
+) -> Result<Boundaries, BoundaryError> {
     let model = crate::model::find(params.model()).map_err(|_| BoundaryError::NoMeanField {
         model: params.model().to_string(),
     })?;
     let mean_field = model.mean_field.ok_or_else(|| BoundaryError::NoMeanField {
         model: params.model().to_string(),
     })?;
-    trace_boundaries(&mean_field(params), region, &TraceOptions::default())
+    trace_boundaries_until(&mean_field(params), region, &TraceOptions::default(), stop)
 }
 
 /// The lines over `region` for the mean field `base` (its g and nu_ext are replaced).
@@ -218,12 +231,22 @@ pub fn trace_boundaries(
     region: &Region,
     opts: &TraceOptions,
 ) -> Result<Boundaries, BoundaryError> {
+    trace_boundaries_until(base, region, opts, &|| false)
+}
+
+/// [`trace_boundaries`] that polls `stop` at every scan edge and continuation step.
+pub fn trace_boundaries_until(
+    base: &MeanFieldParams,
+    region: &Region,
+    opts: &TraceOptions,
+    stop: &dyn Fn() -> bool,
+) -> Result<Boundaries, BoundaryError> {
     check(base)?;
     let region = Region::new(
         (region.g_min, region.g_max),
         (region.eta_min, region.eta_max),
     )?;
-    let mut scan = Scan::grid(base, &region, opts);
+    let mut scan = Scan::grid(base, &region, opts, stop).ok_or(BoundaryError::Stopped)?;
     let cell = (
         (region.g_max - region.g_min) / (opts.nodes_g.max(2) - 1) as f64,
         (region.eta_max - region.eta_min) / (opts.nodes_eta.max(2) - 1) as f64,
@@ -250,6 +273,9 @@ pub fn trace_boundaries(
     // Each edge is visited once and halving stops at refine_depth; spawned starts come from
     // traced curves, at most max_curves: bounded.
     loop {
+        if stop() {
+            return Err(BoundaryError::Stopped);
+        }
         let mut here: Vec<(Crossing, Vec<f64>)> = Vec::new();
         let from_junction = !spawned.is_empty();
         let edge = if let Some(x) = spawned.pop() {
@@ -298,6 +324,7 @@ pub fn trace_boundaries(
                 from_junction,
                 (&window, &steps),
                 &reader,
+                stop,
             );
             let (found, more) = lines::polylines(&curve, sys.as_ref(), &reader);
             lines.extend(found);

@@ -128,14 +128,25 @@ pub(super) struct Scan<'a> {
     /// Full mode searches run (for the notes).
     pub searches: usize,
     branch_cache: std::collections::HashMap<(usize, usize), bool>,
+    /// Asked between nodes and mode searches: the scan ends early once it says so.
+    stop: &'a dyn Fn() -> bool,
 }
 
 impl<'a> Scan<'a> {
-    /// The grid nodes with their roots, modes and labels, and the grid's edges.
-    pub fn grid(base: &'a MeanFieldParams, region: &Region, opts: &TraceOptions) -> Scan<'a> {
+    /// The grid nodes with their roots, modes and labels, and the grid's edges; None when
+    /// `stop` said so before the scan was done.
+    pub fn grid(
+        base: &'a MeanFieldParams,
+        region: &Region,
+        opts: &TraceOptions,
+        stop: &'a dyn Fn() -> bool,
+    ) -> Option<Scan<'a>> {
         let (ng, ne) = (opts.nodes_g.max(2), opts.nodes_eta.max(2));
         let mut nodes = Vec::with_capacity(ng * ne);
         for j in 0..ne {
+            if stop() {
+                return None;
+            }
             for i in 0..ng {
                 let g = region.g_min + (region.g_max - region.g_min) * i as f64 / (ng - 1) as f64;
                 let eta =
@@ -171,12 +182,16 @@ impl<'a> Scan<'a> {
             edges,
             searches: 0,
             branch_cache: Default::default(),
+            stop,
         };
         scan.flood_modes(ng, ne);
+        if stop() {
+            return None;
+        }
         for n in &mut scan.nodes {
             n.label();
         }
-        scan
+        Some(scan)
     }
 
     /// Whether the nodes a and b sit on one continuous root (cached).
@@ -206,6 +221,9 @@ impl<'a> Scan<'a> {
     fn flood_modes(&mut self, ng: usize, ne: usize) {
         let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
         for e in self.edges.clone() {
+            if (self.stop)() {
+                return;
+            }
             if self.same_branch(e.a, e.b) {
                 neighbours[e.a].push(e.b);
                 neighbours[e.b].push(e.a);
@@ -227,6 +245,9 @@ impl<'a> Scan<'a> {
         let mut next_seed = 0;
         // Each pass seeds one node; a node is searched at most once, so this ends.
         loop {
+            if (self.stop)() {
+                return;
+            }
             let seed = if next_seed < seeds.len() {
                 next_seed += 1;
                 Some(seeds[next_seed - 1])
@@ -257,7 +278,7 @@ impl<'a> Scan<'a> {
         // holds few modes); the count guards against pathological cycling anyway.
         let mut budget = 200 * self.nodes.len();
         while let Some((k, guess)) = queue.pop_front() {
-            if budget == 0 {
+            if budget == 0 || (self.stop)() {
                 break;
             }
             budget -= 1;
