@@ -34,59 +34,8 @@
 //! the thresholds and their labels can change with the seed.
 
 use super::Measures;
+pub use crate::regime::Regime;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// The dynamical regime of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Regime {
-    Quiescent,
-    /// Synchronous regular: neurons fire regularly at high rates, locked in clusters.
-    SR,
-    /// Asynchronous irregular: stationary population activity, irregular neurons.
-    AI,
-    /// Synchronous irregular with a fast (≥ `si_fast_min_hz`) population oscillation.
-    SIFast,
-    /// Synchronous irregular with a slow population oscillation.
-    SISlow,
-    /// Fits none of the above (e.g. regular firing without high rates).
-    Unclassified,
-}
-
-impl Regime {
-    /// Every regime, in legend order.
-    pub const ALL: [Regime; 6] = [
-        Regime::Quiescent,
-        Regime::SR,
-        Regime::AI,
-        Regime::SIFast,
-        Regime::SISlow,
-        Regime::Unclassified,
-    ];
-
-    /// The label stored in results.
-    pub fn label(self) -> &'static str {
-        match self {
-            Regime::Quiescent => "quiescent",
-            Regime::SR => "SR",
-            Regime::AI => "AI",
-            Regime::SIFast => "SI-fast",
-            Regime::SISlow => "SI-slow",
-            Regime::Unclassified => "unclassified",
-        }
-    }
-
-    /// The regime of a stored label.
-    pub fn from_label(s: &str) -> Option<Regime> {
-        Regime::ALL.into_iter().find(|r| r.label() == s)
-    }
-}
-
-impl fmt::Display for Regime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
 
 /// Thresholds of the classifier; each can be overridden in a sweep's `[classifier]` table.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -203,12 +152,5 @@ mod tests {
             classify(&m(30.0, 0.05, (10.0, 10.0), 50.0), &s),
             Regime::Unclassified
         );
-    }
-
-    #[test]
-    fn labels_round_trip() {
-        for r in Regime::ALL {
-            assert_eq!(Regime::from_label(r.label()), Some(r));
-        }
     }
 }

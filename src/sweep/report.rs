@@ -239,10 +239,12 @@ fn grid_table(def: &SweepDef, rows: &[Row]) -> String {
         None => "·",
         Some(Regime::Quiescent) => "Q",
         Some(Regime::SR) => "SR",
+        Some(Regime::AR) => "AR",
         Some(Regime::AI) => "AI",
         Some(Regime::SIFast) => "SIf",
         Some(Regime::SISlow) => "SIs",
         Some(Regime::Unclassified) => "?",
+        Some(Regime::Failed) => "×",
     };
     let cell = |ix: usize, iy: usize| -> &str {
         match grid[iy][ix] {

@@ -85,7 +85,7 @@ impl Row {
 pub const TIMING_COLUMNS: [&str; 3] = ["build_s", "simulate_s", "wall_s"];
 
 /// The `regime` of a run that failed; its `error` column holds the reason.
-pub const FAILED: &str = "failed";
+pub const FAILED: &str = crate::regime::Regime::Failed.label();
 
 /// A run to do: (point, replicate, seed), and for a refining sweep the level that planned
 /// it (0 otherwise).

@@ -36,7 +36,7 @@
 //! yψ − 2(1 − y²) = y·w'/w − 2.
 
 use super::stationary::MeanFieldParams;
-use crate::analysis::classify::Regime;
+use crate::regime::Regime;
 use num_complex::Complex64 as C;
 use serde::Serialize;
 use std::f64::consts::PI;

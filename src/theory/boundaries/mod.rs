@@ -28,8 +28,8 @@ mod tests;
 
 pub use points::SADDLE_NODE;
 
-use crate::analysis::classify::Regime;
 use crate::model::ParamSet;
+use crate::regime::Regime;
 use crate::theory::stability::THEORY_QUIESCENT_MAX_HZ;
 use crate::theory::stationary::MeanFieldParams;
 use continuation::{solve_fixed, Steps, System, Traced, Window};

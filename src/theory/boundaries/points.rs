@@ -4,7 +4,7 @@
 use super::branch::at;
 use super::modes;
 use super::scan::{Crossing, Node};
-use crate::analysis::classify::Regime;
+use crate::regime::Regime;
 use crate::theory::stability::{theory_regime, Mode, StabilityProblem, THEORY_QUIESCENT_MAX_HZ};
 use crate::theory::stationary::MeanFieldParams;
 use num_complex::Complex64 as C;

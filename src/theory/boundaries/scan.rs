@@ -9,7 +9,7 @@
 use super::branch::{at, follow_along, lowest_stable, same_branch};
 use super::modes;
 use super::{Region, TraceOptions};
-use crate::analysis::classify::Regime;
+use crate::regime::Regime;
 use crate::theory::stability::{theory_regime, StabilityProblem};
 use crate::theory::stationary::{stationary_rates, MeanFieldParams, StationaryRate};
 use num_complex::Complex64 as C;
