@@ -29,13 +29,15 @@ pub fn params(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn theory(sets: &[String], json: bool) -> anyhow::Result<()> {
+/// `brunel theory`: the stationary states of `sets` and each stable one's stability and label
+/// (regular below `regular_max_cv`).
+pub fn theory(sets: &[String], json: bool, regular_max_cv: f64) -> anyhow::Result<()> {
     let m = &brunel::MODEL;
     let p = m.with_assignments(sets)?;
     m.spec(&p)?.validate()?;
     let mf = MeanFieldParams::from_brunel(&p);
     if json {
-        println!("{}", theory_json(&mf));
+        println!("{}", theory_json(&mf, regular_max_cv));
         return Ok(());
     }
     println!(
@@ -76,7 +78,7 @@ pub fn theory(sets: &[String], json: bool) -> anyhow::Result<()> {
     );
     for s in states.iter().filter(|s| s.stable) {
         let modes = eigenvalues(&mf, s.rate_hz, d_ms);
-        let regime = theory_regime(&mf, s.rate_hz, d_ms, &modes);
+        let regime = theory_regime(s.rate_hz, s.cv_isi, d_ms, &modes, regular_max_cv);
         println!(
             "  state at {:.4} Hz: theory regime {}",
             s.rate_hz,
@@ -95,12 +97,15 @@ pub fn theory(sets: &[String], json: bool) -> anyhow::Result<()> {
 }
 
 /// The mean field and linear stability as one JSON object (see `brunel theory --help`).
-fn theory_json(mf: &MeanFieldParams) -> serde_json::Value {
+fn theory_json(mf: &MeanFieldParams, regular_max_cv: f64) -> serde_json::Value {
     let states = stationary_states(mf);
     // Each stable state is analysed once; the lowest one is the headline.
     let analysed: Vec<Option<crate::theory::Stability>> = states
         .iter()
-        .map(|s| s.stable.then(|| crate::theory::analyse(mf, s.rate_hz)))
+        .map(|s| {
+            s.stable
+                .then(|| crate::theory::analyse(mf, s, regular_max_cv))
+        })
         .collect();
     let listed: Vec<serde_json::Value> = states
         .iter()

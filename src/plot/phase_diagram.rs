@@ -47,7 +47,7 @@ fn style(line: &BoundaryLine) -> LineStyle {
             width: if left == right { 1 } else { 3 },
             dashed: false,
         },
-        BoundaryKind::RateCut => LineStyle {
+        BoundaryKind::RateCut | BoundaryKind::CvCut => LineStyle {
             colour,
             width: 2,
             dashed: true,

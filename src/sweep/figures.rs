@@ -355,7 +355,10 @@ impl Drawing<'_> {
         let traced: Vec<Option<Boundaries>> = self
             .facets
             .par_iter()
-            .map(|f| Region::new(g, eta).and_then(|r| boundaries_for(&f.def.base, &r)))
+            .map(|f| {
+                Region::new(g, eta)
+                    .and_then(|r| boundaries_for(&f.def.base, &r, f.def.classifier.regular_max_cv))
+            })
             .collect::<Vec<_>>()
             .into_iter()
             .enumerate()
