@@ -1,7 +1,7 @@
 //! `brunel models`, `brunel params`, `brunel theory`.
 
 use crate::model::{self, brunel};
-use crate::theory::{eigenvalues, stationary_states, theory_regime, MeanFieldParams};
+use crate::theory::{analyse, stationary_states, MeanFieldParams};
 
 pub fn models() -> anyhow::Result<()> {
     for m in model::MODELS {
@@ -77,13 +77,23 @@ pub fn theory(sets: &[String], json: bool, regular_max_cv: f64) -> anyhow::Resul
         "linear stability (delay D = {d_ms} ms); leading eigenvalues, growth > 0 is unstable:"
     );
     for s in states.iter().filter(|s| s.stable) {
-        let modes = eigenvalues(&mf, s.rate_hz, d_ms);
-        let regime = theory_regime(s.rate_hz, s.cv_isi, d_ms, &modes, regular_max_cv);
+        let st = analyse(&mf, s, regular_max_cv);
+        let modes = st.modes;
         println!(
             "  state at {:.4} Hz: theory regime {}",
             s.rate_hz,
-            regime.label()
+            st.regime.label()
         );
+        match st.peak {
+            Some(p) => println!(
+                "    finite-size spectrum: peak at {:.1} Hz, {:.1} × the Poisson floor (N·S_A/nu0, any N at this C_E)",
+                p.frequency_hz, p.power
+            ),
+            None if s.rate_hz >= crate::theory::THEORY_QUIESCENT_MAX_HZ => println!(
+                "    finite-size spectrum: none (a mode grows, or none was found: no stable state to predict)"
+            ),
+            None => {}
+        }
         if modes.is_empty() {
             println!("    (no eigenvalue found by the root search)");
             continue;
@@ -119,6 +129,7 @@ fn theory_json(mf: &MeanFieldParams, regular_max_cv: f64) -> serde_json::Value {
                 "stable_rate_dynamics": s.stable,
                 "eigenvalues": st.as_ref().map(|a| a.modes.clone()),
                 "regime": st.as_ref().map(|a| a.regime.label()),
+                "spectrum_peak": st.as_ref().and_then(|a| a.peak),
                 "note": st.as_ref().map(|a| a.note.clone()),
             })
         })
@@ -133,5 +144,6 @@ fn theory_json(mf: &MeanFieldParams, regular_max_cv: f64) -> serde_json::Value {
         "rate_hz": principal.map(|a| a.rate_hz),
         "eigenvalues": principal.map(|a| a.modes.clone()).unwrap_or_default(),
         "regime": principal.map(|a| a.regime.label()),
+        "spectrum_peak": principal.and_then(|a| a.peak),
     })
 }

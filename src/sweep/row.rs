@@ -273,6 +273,17 @@ fn push_theory(cells: &mut Vec<(String, Value)>, prediction: Option<&Prediction>
         "theory_osc_hz".into(),
         Value::F64(lead.map_or(f64::NAN, |m| m.frequency_hz)),
     ));
+    // The finite network's population spectrum in that state (asynchronous states only):
+    // its largest peak, the power in units of the Poisson floor like oscillation_strength.
+    let peak = st.and_then(|s| s.peak);
+    cells.push((
+        "theory_peak_hz".into(),
+        Value::F64(peak.map_or(f64::NAN, |p| p.frequency_hz)),
+    ));
+    cells.push((
+        "theory_peak_power".into(),
+        Value::F64(peak.map_or(f64::NAN, |p| p.power)),
+    ));
     cells.push((
         "theory_note".into(),
         Value::Str(st.map(|s| s.note.clone()).unwrap_or_default()),

@@ -35,6 +35,7 @@
 //! log-magnitude is kept separately). Then ψ = w'/w − 2y, R = w(y_r)/w(y_θ), −ψ − 2y = −w'/w and
 //! yψ − 2(1 − y²) = y·w'/w − 2.
 
+use super::spectrum::{spectrum_peak, SpectrumPeak};
 use super::stationary::{MeanFieldParams, StationaryState};
 use crate::regime::{is_regular, Regime};
 use num_complex::Complex64 as C;
@@ -213,6 +214,27 @@ impl StabilityProblem {
         1.0 - hh * e_d - r * ((-lambda * self.refractory).exp() - hh * e_d) - s_th + r * s_r
     }
 
+    /// The characteristic function taken apart by its couplings: F(λ) = Φ0 + G·per_g + H·per_h
+    /// (F is affine in G and H), with Φ0 = 1 − R·e^{−λτ_rp} the single neuron's condition
+    /// and R(λ) itself. What the finite-size spectrum needs (`theory::spectrum`): the
+    /// open-loop gain of each input channel is −(coupling)·per_x/Φ0.
+    pub fn loop_parts(&self, lambda: C) -> LoopParts {
+        let at = march(lambda, &[self.y_r, self.y_theta], STEP);
+        let (r_at, th_at) = (at[0], at[1]);
+        let r = r_at.w / th_at.w * (r_at.ln_scale - th_at.ln_scale).exp();
+        let e_d = (-lambda * self.delay).exp();
+        let (chi_th, chi_r) = (th_at.chi(), r_at.chi());
+        let per_g = e_d * (chi_th - r * chi_r) / (1.0 + lambda);
+        let per_h = e_d * (r - 1.0)
+            + e_d * (r * (self.y_r * chi_r - 2.0) - (self.y_theta * chi_th - 2.0)) / (2.0 + lambda);
+        LoopParts {
+            r,
+            phi0: 1.0 - r * (-lambda * self.refractory).exp(),
+            per_g,
+            per_h,
+        }
+    }
+
     /// λ (units of 1/τ) as a [`Mode`].
     pub fn mode(&self, lambda: C) -> Mode {
         Mode {
@@ -268,6 +290,18 @@ impl StabilityProblem {
         }
         None
     }
+}
+
+/// [`StabilityProblem::loop_parts`]: F(λ) = phi0 + G·per_g + H·per_h.
+#[derive(Debug, Clone, Copy)]
+pub struct LoopParts {
+    /// R(λ) = w(y_r)/w(y_θ).
+    pub r: C,
+    /// 1 − R·e^{−λτ_rp}: zero at the eigenvalues of an uncoupled neuron.
+    pub phi0: C,
+    /// ∂F/∂G and ∂F/∂H.
+    pub per_g: C,
+    pub per_h: C,
 }
 
 /// RK4 step of the march while searching (ψ within ~1e-7 relative up to |λ| = 160).
@@ -403,6 +437,9 @@ pub struct Stability {
     pub rate_hz: f64,
     pub modes: Vec<Mode>,
     pub regime: Regime,
+    /// The largest peak of the finite network's population spectrum in this state
+    /// ([`super::spectrum::spectrum_peak`]); None unless every mode decays.
+    pub peak: Option<SpectrumPeak>,
     /// Empty, or why no mode was found (the row then carries NaN growth and frequency).
     pub note: String,
 }
@@ -417,8 +454,9 @@ impl Stability {
     }
 }
 
-/// [`eigenvalues`] and [`theory_regime`] of the stationary state `state`, with the delay of
-/// `mf` and the regularity threshold `regular_max_cv`.
+/// [`eigenvalues`], [`theory_regime`] and, for an asynchronous state, the spectrum's peak of
+/// the stationary state `state`, with the delay of `mf` and the regularity threshold
+/// `regular_max_cv`.
 pub fn analyse(mf: &MeanFieldParams, state: &StationaryState, regular_max_cv: f64) -> Stability {
     let nu0_hz = state.rate_hz;
     // A quiescent state's label needs no modes (and its perturbations carry no rate).
@@ -428,6 +466,11 @@ pub fn analyse(mf: &MeanFieldParams, state: &StationaryState, regular_max_cv: f6
         vec![]
     };
     let regime = theory_regime(nu0_hz, state.cv_isi, mf.d_ms, &modes, regular_max_cv);
+    let peak = if nu0_hz >= THEORY_QUIESCENT_MAX_HZ {
+        spectrum_peak(mf, nu0_hz, &modes)
+    } else {
+        None
+    };
     let note = if modes.is_empty() && nu0_hz >= THEORY_QUIESCENT_MAX_HZ {
         "the root search found no eigenvalue".to_string()
     } else {
@@ -437,6 +480,7 @@ pub fn analyse(mf: &MeanFieldParams, state: &StationaryState, regular_max_cv: f6
         rate_hz: nu0_hz,
         modes,
         regime,
+        peak,
         note,
     }
 }
@@ -549,6 +593,21 @@ mod tests {
                 assert!(f.norm() < F_TOL * 10.0, "({g}, {eta}): F({lam}) = {f}");
                 assert!(lam.norm() > 1e-6);
             }
+        }
+    }
+
+    #[test]
+    fn loop_parts_add_up_to_the_characteristic() {
+        let (mf, nu0) = point(5.0, 2.0);
+        let prob = StabilityProblem::new(&mf, nu0, 1.5);
+        for lam in [C::new(0.0, 15.58), C::new(-0.3, 7.54), C::new(0.2, 23.88)] {
+            let p = prob.loop_parts(lam);
+            let f = p.phi0 + prob.g_coupling * p.per_g + prob.h_coupling * p.per_h;
+            let want = prob.characteristic(lam);
+            assert!(
+                (f - want).norm() < 1e-12 * (1.0 + want.norm()),
+                "{lam}: {f} vs {want}"
+            );
         }
     }
 
