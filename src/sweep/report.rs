@@ -284,7 +284,7 @@ fn grid_table(def: &SweepDef, rows: &[Row]) -> String {
                 }
                 out.push('\n');
             }
-            out.push_str("Q quiescent, SR sync. regular, AI async. irregular, SIf/SIs sync. irregular fast/slow, ? unclassified, × failed (see column `error`), · not run\n");
+            out.push_str("Q quiescent, SR sync. regular, AR async. regular, AI async. irregular, SIf/SIs sync. irregular fast/slow, ? unclassified, × failed (see column `error`), · not run\n");
         }
         None => {
             for (ix, x) in xs.iter().enumerate() {
