@@ -6,13 +6,21 @@ use super::definition::SweepDef;
 use crate::analysis::{Measures, PopulationMeasures};
 use crate::run::{Prediction, RunOutcome, Timings};
 
-/// One cell of a result row.
-#[derive(Debug, Clone, PartialEq)]
+/// One cell of a result row. `==` compares as stored ([`Value::same_bits`]): two runs of the
+/// same seed give equal rows even where a measure is NaN (a silent network's CV, the theory's
+/// spectrum of an unstable state).
+#[derive(Debug, Clone)]
 pub enum Value {
     F64(f64),
     U64(u64),
     U32(u32),
     Str(String),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        self.same_bits(other)
+    }
 }
 
 /// One row: ordered (column, value) pairs; every row of a sweep has the same columns.
@@ -27,7 +35,10 @@ impl Value {
     pub fn same_bits(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::F64(a), Value::F64(b)) => a.to_bits() == b.to_bits(),
-            (a, b) => a == b,
+            (Value::U64(a), Value::U64(b)) => a == b,
+            (Value::U32(a), Value::U32(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => a == b,
+            _ => false,
         }
     }
 
@@ -326,6 +337,15 @@ pub fn column_names(def: &SweepDef) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_compare_as_stored() {
+        assert_eq!(Value::F64(f64::NAN), Value::F64(f64::NAN));
+        assert_ne!(Value::F64(0.0), Value::F64(-0.0));
+        assert_ne!(Value::F64(1.0), Value::U64(1));
+        assert_eq!(Value::Str("AR".into()), Value::Str("AR".into()));
+        assert_ne!(Value::U32(1), Value::U32(2));
+    }
 
     #[test]
     fn rows_from_disk_must_have_the_sweeps_columns_and_types() {
