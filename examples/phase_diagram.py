@@ -31,7 +31,7 @@ df.select("g", "eta", "replicate", "rate_hz", "cv_isi", "chi", "regime", "theory
 
 # %%
 # "failed": the run errored (its `error` column says why; its measures are NaN, drawn blank).
-codes = {"quiescent": 0, "SR": 1, "AI": 2, "SI-fast": 3, "SI-slow": 4, "unclassified": 5, "failed": 6}
+codes = {"quiescent": 0, "SR": 1, "AR": 2, "AI": 3, "SI-fast": 4, "SI-slow": 5, "unclassified": 6, "failed": 7}
 gs = sorted(df["g"].unique().to_list())
 etas = sorted(df["eta"].unique().to_list())
 

@@ -16,6 +16,7 @@ pub mod model;
 pub mod network;
 pub mod plot;
 pub mod record;
+pub mod regime;
 pub mod rng;
 pub mod run;
 pub mod store;

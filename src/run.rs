@@ -54,12 +54,18 @@ pub struct RunOutcome {
     pub timings: Timings,
 }
 
-/// The mean-field prediction for a parameter set of a model, if the model has a theory.
-pub fn predict(model: &Model, params: &ParamSet, observed_hz: Option<f64>) -> Option<Prediction> {
+/// The mean-field prediction for a parameter set of a model, if the model has a theory; its
+/// label reads the shared regularity threshold `regular_max_cv` (`[classifier]`).
+pub fn predict(
+    model: &Model,
+    params: &ParamSet,
+    observed_hz: Option<f64>,
+    regular_max_cv: f64,
+) -> Option<Prediction> {
     let mf: MeanFieldParams = (model.mean_field?)(params);
     let states = theory::stationary_states(&mf);
     let nearest = theory::nearest_stable(&states, observed_hz);
-    let stability = nearest.map(|s| theory::analyse(&mf, s.rate_hz));
+    let stability = nearest.map(|s| theory::analyse(&mf, &s, regular_max_cv));
     Some(Prediction {
         states,
         nearest,
@@ -86,7 +92,12 @@ pub fn run(
     let t2 = Instant::now();
     let measures = measure(&recording, spec.warmup_steps(), analysis);
     let regime = classify(&measures, classifier);
-    let prediction = predict(model, params, Some(measures.all.rate_hz));
+    let prediction = predict(
+        model,
+        params,
+        Some(measures.all.rate_hz),
+        classifier.regular_max_cv,
+    );
     let t3 = Instant::now();
     let timings = Timings {
         build_s: (t1 - t0).as_secs_f64(),

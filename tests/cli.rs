@@ -27,6 +27,7 @@ fn simulate_tutorial_writes_four_files_and_is_deterministic() {
         "spikes.parquet",
         "connectivity.png",
         "summary.json",
+        "spectrum.png",
     ] {
         let p = d.join("a").join(f);
         assert!(
@@ -250,6 +251,16 @@ fn plot_redraws_a_simulate_folder_from_its_spike_file() {
     assert_eq!(rec.spikes.iter().map(|p| p.size).sum::<usize>(), 1000);
     assert_eq!(rec.n_steps as f64 * rec.dt_ms, 400.0);
     assert!(s["measures"].is_object());
+    // spectrum.png beside them, and the theory's state with its spectrum's peak (or null
+    // where a mode grows) in the summary.
+    assert!(d.join("s/spectrum.png").metadata().unwrap().len() > 1000);
+    let st = &s["theory"]["stability"];
+    assert!(st["regime"].is_string(), "{st}");
+    let peak = &st["peak"];
+    assert!(
+        peak.is_null() || peak["power"].as_f64().unwrap() > 1.0,
+        "{peak}"
+    );
     std::fs::remove_dir_all(&d).unwrap();
 }
 

@@ -288,12 +288,10 @@ welch_segment_ms = 100
 spectrum_min_hz = 5
 [classifier]
 quiescent_max_hz = 0.2
-sr_max_cv = 0.2
-sr_min_hz = 100
+regular_max_cv = 0.2
 si_min_fano = 280
 si_slow_min_fano = 300
 si_fast_min_hz = 80
-ai_min_cv = 0.2
 [[keep_spikes]]
 g = 2
 [plots]
@@ -454,7 +452,7 @@ const SNIPPETS: &[&str] = &[
     "fano_bin_ms = -1",
     "welch_segment_ms = nan",
     "spectrum_min_hz = inf",
-    "sr_max_cv = nan",
+    "regular_max_cv = nan",
     "a = { b = { c = { d = [[[[1]]]] } } }",
     "name = \"ünïcødé\"",
     "name = \"..\"",
@@ -1584,7 +1582,7 @@ fn accepted_extreme_definitions_run_or_fail_cleanly() {
         ("v_sample_every_ms = 1e300", with_plots("")),
         ("", with_plots("[analysis]\nfano_bin_ms = 0\nfano_slow_bin_ms = nan\nwelch_segment_ms = 1e300\ncv_min_spikes = 0\nspectrum_min_hz = -inf")),
         ("", with_plots("[analysis]\nwelch_segment_ms = nan\nfano_bin_ms = 1e300\nspectrum_min_hz = nan")),
-        ("", with_plots("[classifier]\nquiescent_max_hz = nan\nsr_max_cv = -inf\nai_min_cv = inf")),
+        ("", with_plots("[classifier]\nquiescent_max_hz = nan\nregular_max_cv = -inf\nsi_fast_min_hz = inf")),
         ("", "[plots]\nheatmaps = []\nfig8_window_ms = [0, 1e308]".into()),
         ("", "[plots]\nheatmaps = []\nfig8_window_ms = [1e300, 1e301]".into()),
         ("", "[plots]\nheatmaps = [\"\", \"nope\"]\nregime_map = true".into()),

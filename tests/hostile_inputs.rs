@@ -114,6 +114,8 @@ fn cases() -> Vec<Case> {
         def_case("backwards figure window", format!("{BASE}[plots]\nfig8_window_ms = [5, 1]\n"), &["fig8_window_ms"]),
         def_case("zero Fano bin", format!("{BASE}[analysis]\nfano_bin_ms = 0\n"), &["analysis.fano_bin_ms", "(0,"]),
         def_case("NaN classifier threshold", format!("{BASE}[classifier]\nsi_min_fano = nan\n"), &["classifier.si_min_fano", "finite"]),
+        def_case("a classifier key replaced by regular_max_cv (issue 17)", format!("{BASE}[classifier]\nsr_max_cv = 0.2\n"), &["sr_max_cv", "regular_max_cv"]),
+        def_case("NaN regularity threshold", format!("{BASE}[classifier]\nregular_max_cv = nan\n"), &["classifier.regular_max_cv", "finite"]),
         def_case("unknown analysis key", format!("{BASE}[analysis]\nbins = 3\n"), &["bins"]),
         def_case("keep_spikes of an unswept parameter", format!("{BASE}[[keep_spikes]]\nJ = 0.1\n"), &["keep_spikes[0].J", "swept"]),
         def_case("three parameters per point", "name = \"h\"\nmodel = \"brunel\"\nseed = 1\n[[point]]\ng = 3\neta = 2\nJ = 0.1\n".into(), &["point[0]", "at most two"]),

@@ -1,11 +1,17 @@
-//! Regime classifier: quiescent, SR, AI, SI-fast, SI-slow, or unclassified, from the
-//! measures, with thresholds that a sweep definition can override (`[classifier]`).
+//! Regime classifier: quiescent, SR, AR, AI, SI-fast, SI-slow, or unclassified, from the
+//! measures, with thresholds that a sweep definition can override (`[classifier]`). The
+//! words and the regularity test are the taxonomy of [`crate::regime`], which the theory's
+//! label shares.
 //!
-//! Rules, in order: rate below `quiescent_max_hz` → quiescent; CV below `sr_max_cv` at a
-//! rate of at least `sr_min_hz` → SR; population synchrony (Fano factor of the population
-//! count ≥ `si_min_fano` in 2 ms bins, or ≥ `si_slow_min_fano` in 10 ms bins) → SI, fast when
-//! the spectral peak is at or above `si_fast_min_hz`, else slow; otherwise AI when the CV is
-//! at least `ai_min_cv`, else unclassified.
+//! Two axes (Brunel 2000, §1 and §6), then the label. Rate below `quiescent_max_hz` →
+//! quiescent. *Synchrony*: the population is synchronous when the Fano factor of its spike
+//! count reaches `si_min_fano` in 2 ms bins or `si_slow_min_fano` in 10 ms bins.
+//! *Regularity*: the mean per-neuron CV of ISI is below `regular_max_cv` (the threshold the
+//! theory's label reads too). Synchronous and regular → SR; synchronous and irregular → SI,
+//! fast when the spectral peak is at or above `si_fast_min_hz`, else slow (also when no
+//! neuron fired often enough for a CV: an oscillating population counts as irregular unless
+//! shown regular); asynchronous and regular → AR; asynchronous and irregular → AI;
+//! asynchronous without a CV → unclassified.
 //!
 //! Why the Fano factor and not Golomb's χ: for a fixed in-degree C_E, the Fano factor measures
 //! N·(pairwise correlation), which stays put when N shrinks with C_E kept (the quick map's
@@ -21,6 +27,8 @@
 //! | B (6, 4)            | full  | 59.4    | 0.81  | 663     | 99       | 181     | 0.47 | SI-fast |
 //! | C (5, 2), seeds 1–3 | full  | 38.1    | 0.42  | 195–208 | 83–93    | 120–137 | 0.22 | AI      |
 //! | D (4.5, 0.9)        | full  | 6.3     | 0.53  | 391     | 974      | 19.5    | 0.44 | SI-slow |
+//! | g 0–3, η 1–4 (11 points) | full | 333–445 | 0.00–0.07 | 354–1558 | 73–308 | 666–3333 | 0.37–0.61 | SR |
+//! | (3.5, 1), (3.5, 2.5) | full | 161, 249 | 0.10–0.14 | 142, 64 | 40, 9 | 654, 691 | 0.12, 0.10 | AR |
 //! | (5, 2)              | quick | 40.1    | 0.51  | 158     | 78       | 125     | 0.43 | AI      |
 //! | (6, 4)              | quick | 62.6    | 1.07  | 286     | 71       | 180     | 0.52 | SI-fast |
 //! | (4.5, 0.9)          | quick | 8.2     | 0.54  | 462     | 867      | 19.5    | 0.68 | SI-slow |
@@ -31,62 +39,17 @@
 //! streams, not the statistics: `tests/brunel_fig8.rs` re-checks the four labels at full scale
 //! on every test run.) AI (C) and SI (B, D) differ by 2× or more in the matching Fano factor
 //! at both scales; the thresholds sit between. At g = 4 (the balance line) the quick map's states are close to
-//! the thresholds and their labels can change with the seed.
+//! the thresholds and their labels can change with the seed. The SR row (measured 2026-12 for
+//! issue 17 at (0, 1), (2, 1), (3, 1), (0, 3), (1, 3), (0, 4), (0.5, 4), (1, 4), (2, 4),
+//! (2.5, 4), (3, 4)) and the AR row at g = 3.5 separate on synchrony alone (FF 2 ms 354 and
+//! up against 142 and below), not on the CV; at g ≤ 2 with η ≥ 3 the neurons fire in three
+//! clusters at 1333 Hz, faster than the 2 ms bin, so their Fano factor (354–462) is the
+//! smallest of the SR states.
 
 use super::Measures;
+pub use crate::regime::Regime;
+use crate::regime::{is_regular, DEFAULT_REGULAR_MAX_CV};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// The dynamical regime of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Regime {
-    Quiescent,
-    /// Synchronous regular: neurons fire regularly at high rates, locked in clusters.
-    SR,
-    /// Asynchronous irregular: stationary population activity, irregular neurons.
-    AI,
-    /// Synchronous irregular with a fast (≥ `si_fast_min_hz`) population oscillation.
-    SIFast,
-    /// Synchronous irregular with a slow population oscillation.
-    SISlow,
-    /// Fits none of the above (e.g. regular firing without high rates).
-    Unclassified,
-}
-
-impl Regime {
-    /// Every regime, in legend order.
-    pub const ALL: [Regime; 6] = [
-        Regime::Quiescent,
-        Regime::SR,
-        Regime::AI,
-        Regime::SIFast,
-        Regime::SISlow,
-        Regime::Unclassified,
-    ];
-
-    /// The label stored in results.
-    pub fn label(self) -> &'static str {
-        match self {
-            Regime::Quiescent => "quiescent",
-            Regime::SR => "SR",
-            Regime::AI => "AI",
-            Regime::SIFast => "SI-fast",
-            Regime::SISlow => "SI-slow",
-            Regime::Unclassified => "unclassified",
-        }
-    }
-
-    /// The regime of a stored label.
-    pub fn from_label(s: &str) -> Option<Regime> {
-        Regime::ALL.into_iter().find(|r| r.label() == s)
-    }
-}
-
-impl fmt::Display for Regime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
 
 /// Thresholds of the classifier; each can be overridden in a sweep's `[classifier]` table.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -95,58 +58,57 @@ pub struct ClassifierSettings {
     /// Below this mean rate (Hz) the network is quiescent (η ≤ 0.8 gives ≈ 0.01 Hz; the
     /// slowest active state of the Fig. 8 layout, SI slow near η = 0.9, fires at ≥ 1 Hz).
     pub quiescent_max_hz: f64,
-    /// SR needs a mean per-neuron CV below this (SR points: CV ≤ 0.15; AI: ≈ 0.4)...
-    pub sr_max_cv: f64,
-    /// ...and a rate at least this (SR points fire at 150–333 Hz; AI/SI at ≤ 100 Hz).
-    pub sr_min_hz: f64,
+    /// Neurons fire regularly when the mean CV of ISI is below this (SR points: CV ≤ 0.07;
+    /// AR points at g = 3.5: 0.10–0.14; AI: ≈ 0.4 and up). The theory's label compares its
+    /// stationary CV (`theory_cv_isi`) with the same threshold.
+    pub regular_max_cv: f64,
     /// At or above this Fano factor (bins of `fano_bin_ms`, 2 ms) the population is
-    /// synchronous (AI ≤ 266 on the quick map and ≈ 200 at full scale; SI fast 286–663).
+    /// synchronous (AI ≤ 266 on the quick map and ≈ 200 at full scale; AR ≤ 142; SI fast
+    /// 286–663; SR 354 and up).
     pub si_min_fano: f64,
     /// ...or at or above this Fano factor in bins of `fano_slow_bin_ms` (10 ms), which catches
     /// slow oscillations (AI ≤ 140; SI slow 350–1230).
     pub si_slow_min_fano: f64,
-    /// A synchronous state whose spectral peak is at or above this (Hz) is SI fast (≈ 180 Hz),
-    /// below it SI slow (≈ 20–40 Hz).
+    /// A synchronous irregular state whose spectral peak is at or above this (Hz) is SI fast
+    /// (≈ 180 Hz), below it SI slow (≈ 20–40 Hz).
     pub si_fast_min_hz: f64,
-    /// Asynchronous activity is AI only with a mean CV at least this; below, unclassified.
-    pub ai_min_cv: f64,
 }
 
 impl Default for ClassifierSettings {
     fn default() -> Self {
         ClassifierSettings {
             quiescent_max_hz: 0.2,
-            sr_max_cv: 0.2,
-            sr_min_hz: 100.0,
+            regular_max_cv: DEFAULT_REGULAR_MAX_CV,
             si_min_fano: 280.0,
             si_slow_min_fano: 300.0,
             si_fast_min_hz: 80.0,
-            ai_min_cv: 0.2,
         }
     }
 }
 
-/// Labels a run from its measures (all LIF neurons together).
+/// Labels a run from its measures (all LIF neurons together): synchrony from the Fano
+/// factors, regularity from the CV (see the module docs).
 pub fn classify(m: &Measures, s: &ClassifierSettings) -> Regime {
     let rate = m.all.rate_hz;
     let cv = m.all.cv_isi;
     if !(rate >= s.quiescent_max_hz) {
         return Regime::Quiescent;
     }
-    if cv < s.sr_max_cv && rate >= s.sr_min_hz {
-        return Regime::SR;
-    }
-    if m.fano_factor >= s.si_min_fano || m.fano_factor_slow >= s.si_slow_min_fano {
-        return if m.spectrum_peak_hz >= s.si_fast_min_hz {
+    let regular = is_regular(cv, s.regular_max_cv);
+    let synchronous = m.fano_factor >= s.si_min_fano || m.fano_factor_slow >= s.si_slow_min_fano;
+    if synchronous {
+        return if regular {
+            Regime::SR
+        } else if m.spectrum_peak_hz >= s.si_fast_min_hz {
             Regime::SIFast
         } else {
             Regime::SISlow
         };
     }
-    if cv >= s.ai_min_cv {
-        return Regime::AI;
+    if cv.is_nan() {
+        return Regime::Unclassified;
     }
-    Regime::Unclassified
+    Regime::asynchronous(regular)
 }
 
 #[cfg(test)]
@@ -199,16 +161,29 @@ mod tests {
         );
         let silent = m(0.01, f64::NAN, (f64::NAN, f64::NAN), f64::NAN);
         assert_eq!(classify(&silent, &s), Regime::Quiescent);
+        // Regular but asynchronous is AR, not SR (g = 3.5, η = 1 at full scale), and an
+        // asynchronous population without a CV is unclassified.
         assert_eq!(
-            classify(&m(30.0, 0.05, (10.0, 10.0), 50.0), &s),
+            classify(&m(161.1, 0.12, (141.7, 40.1), 654.3), &s),
+            Regime::AR
+        );
+        assert_eq!(
+            classify(&m(30.0, f64::NAN, (10.0, 10.0), 50.0), &s),
             Regime::Unclassified
         );
-    }
-
-    #[test]
-    fn labels_round_trip() {
-        for r in Regime::ALL {
-            assert_eq!(Regime::from_label(r.label()), Some(r));
-        }
+        // Synchronous and regular at a slow peak is still SR: the axes, not the frequency,
+        // decide; the threshold is strict and read from the settings.
+        assert_eq!(
+            classify(&m(30.0, 0.05, (10.0, 900.0), 50.0), &s),
+            Regime::SR
+        );
+        let loose = ClassifierSettings {
+            regular_max_cv: 0.5,
+            ..s
+        };
+        assert_eq!(
+            classify(&m(38.1, 0.42, (208.0, 93.0), 120.0), &loose),
+            Regime::AR
+        );
     }
 }

@@ -243,6 +243,35 @@ pub fn population_counts(rec: &Recording, first: usize, last: usize, bin: usize)
     counts
 }
 
+/// The Welch spectrum of the population rate of all LIF neurons after `warmup_steps` (bins
+/// of dt, as behind `spectrum_peak_hz` and `oscillation_strength`) and the expected power of
+/// one bin for independent Poisson neurons at the same mean rate: power/floor is the unit of
+/// `oscillation_strength` and of the theory's `theory_peak_power`. None with < 8 samples.
+pub fn rate_spectrum(
+    rec: &Recording,
+    warmup_steps: usize,
+    s: &AnalysisSettings,
+) -> Option<(spectrum::Spectrum, f64)> {
+    let hist = population_counts(rec, warmup_steps + 1, rec.n_steps, 1);
+    let n_all = rec.spikes.iter().map(|p| p.size as f64).sum::<f64>();
+    spectrum_of_counts(&hist, n_all, rec.dt_ms, s)
+}
+
+/// [`rate_spectrum`] from the per-step counts `hist` of `n_all` neurons.
+fn spectrum_of_counts(
+    hist: &[f64],
+    n_all: f64,
+    dt: f64,
+    s: &AnalysisSettings,
+) -> Option<(spectrum::Spectrum, f64)> {
+    let rate: Vec<f64> = hist.iter().map(|c| c / (n_all * dt * 1e-3)).collect();
+    let seg = (s.welch_segment_ms / dt).round() as usize;
+    let mean_rate_hz = rate.iter().sum::<f64>() / rate.len().max(1) as f64;
+    let sp = spectrum::welch(&rate, dt, seg)?;
+    let floor = sp.poisson_floor(mean_rate_hz, n_all, dt);
+    Some((sp, floor))
+}
+
 /// Computes every measure over the part of `rec` after `warmup_steps`.
 pub fn measure(rec: &Recording, warmup_steps: usize, s: &AnalysisSettings) -> Measures {
     let dt = rec.dt_ms;
@@ -290,15 +319,10 @@ pub fn measure(rec: &Recording, warmup_steps: usize, s: &AnalysisSettings) -> Me
     let fano_factor = binned_fano(s.fano_bin_ms);
     let fano_factor_slow = binned_fano(s.fano_slow_bin_ms);
 
-    let n_all = offset as f64;
-    let rate: Vec<f64> = hist.iter().map(|c| c / (n_all * dt * 1e-3)).collect();
-    let seg = (s.welch_segment_ms / dt).round() as usize;
-    let mean_rate_hz = rate.iter().sum::<f64>() / rate.len().max(1) as f64;
     let (spectrum_peak_hz, spectrum_peak_share, oscillation_strength) =
-        spectrum::welch(&rate, dt, seg)
-            .and_then(|sp| {
+        spectrum_of_counts(&hist, offset as f64, dt, s)
+            .and_then(|(sp, floor)| {
                 let (f, share, power) = sp.peak_bin(s.spectrum_min_hz)?;
-                let floor = sp.poisson_floor(mean_rate_hz, n_all, dt);
                 Some((f, share, power / floor))
             })
             .unwrap_or((f64::NAN, f64::NAN, f64::NAN));

@@ -1,7 +1,7 @@
 //! `brunel models`, `brunel params`, `brunel theory`.
 
 use crate::model::{self, brunel};
-use crate::theory::{eigenvalues, stationary_states, theory_regime, MeanFieldParams};
+use crate::theory::{analyse, stationary_states, MeanFieldParams};
 
 pub fn models() -> anyhow::Result<()> {
     for m in model::MODELS {
@@ -29,14 +29,16 @@ pub fn params(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn theory(sets: &[String], json: bool) -> anyhow::Result<()> {
+/// `brunel theory`: the stationary states of `sets` and each stable one's stability and label
+/// (regular below `regular_max_cv`).
+pub fn theory(sets: &[String], json: bool, regular_max_cv: f64) -> anyhow::Result<()> {
     let m = &brunel::MODEL;
     let p = m.with_assignments(sets)?;
     // The theory builds no network: sizes and memory are not checked, only the values.
     m.spec(&p)?;
     let mf = MeanFieldParams::from_brunel(&p);
     if json {
-        println!("{}", theory_json(&mf));
+        println!("{}", theory_json(&mf, regular_max_cv));
         return Ok(());
     }
     println!(
@@ -76,13 +78,23 @@ pub fn theory(sets: &[String], json: bool) -> anyhow::Result<()> {
         "linear stability (delay D = {d_ms} ms); leading eigenvalues, growth > 0 is unstable:"
     );
     for s in states.iter().filter(|s| s.stable) {
-        let modes = eigenvalues(&mf, s.rate_hz, d_ms);
-        let regime = theory_regime(&mf, s.rate_hz, d_ms, &modes);
+        let st = analyse(&mf, s, regular_max_cv);
+        let modes = st.modes;
         println!(
             "  state at {:.4} Hz: theory regime {}",
             s.rate_hz,
-            regime.label()
+            st.regime.label()
         );
+        match st.peak {
+            Some(p) => println!(
+                "    finite-size spectrum: peak at {:.1} Hz, {:.1} × the Poisson floor (N·S_A/nu0, any N at this C_E)",
+                p.frequency_hz, p.power
+            ),
+            None if s.rate_hz >= crate::theory::THEORY_QUIESCENT_MAX_HZ => println!(
+                "    finite-size spectrum: none (a mode grows, or none was found: no stable state to predict)"
+            ),
+            None => {}
+        }
         if modes.is_empty() {
             println!("    (no eigenvalue found by the root search)");
             continue;
@@ -96,12 +108,15 @@ pub fn theory(sets: &[String], json: bool) -> anyhow::Result<()> {
 }
 
 /// The mean field and linear stability as one JSON object (see `brunel theory --help`).
-fn theory_json(mf: &MeanFieldParams) -> serde_json::Value {
+fn theory_json(mf: &MeanFieldParams, regular_max_cv: f64) -> serde_json::Value {
     let states = stationary_states(mf);
     // Each stable state is analysed once; the lowest one is the headline.
     let analysed: Vec<Option<crate::theory::Stability>> = states
         .iter()
-        .map(|s| s.stable.then(|| crate::theory::analyse(mf, s.rate_hz)))
+        .map(|s| {
+            s.stable
+                .then(|| crate::theory::analyse(mf, s, regular_max_cv))
+        })
         .collect();
     let listed: Vec<serde_json::Value> = states
         .iter()
@@ -115,6 +130,7 @@ fn theory_json(mf: &MeanFieldParams) -> serde_json::Value {
                 "stable_rate_dynamics": s.stable,
                 "eigenvalues": st.as_ref().map(|a| a.modes.clone()),
                 "regime": st.as_ref().map(|a| a.regime.label()),
+                "spectrum_peak": st.as_ref().and_then(|a| a.peak),
                 "note": st.as_ref().map(|a| a.note.clone()),
             })
         })
@@ -129,5 +145,6 @@ fn theory_json(mf: &MeanFieldParams) -> serde_json::Value {
         "rate_hz": principal.map(|a| a.rate_hz),
         "eigenvalues": principal.map(|a| a.modes.clone()).unwrap_or_default(),
         "regime": principal.map(|a| a.regime.label()),
+        "spectrum_peak": principal.and_then(|a| a.peak),
     })
 }

@@ -28,13 +28,14 @@ pub fn parse_range(flag: &str, text: &str) -> anyhow::Result<(f64, f64)> {
     Ok((num(a)?, num(b)?))
 }
 
-/// Traces the lines for `sets` over the region and writes `out`/boundaries.parquet and
-/// `out`/phase_diagram.png; prints one line per polyline.
+/// Traces the lines for `sets` over the region (regular below `regular_max_cv`) and writes
+/// `out`/boundaries.parquet and `out`/phase_diagram.png; prints one line per polyline.
 pub fn run(
     sets: &[String],
     g: Option<&str>,
     eta: Option<&str>,
     out: Option<&Path>,
+    regular_max_cv: f64,
 ) -> anyhow::Result<()> {
     let Some(out) = out else {
         bail!(
@@ -59,7 +60,7 @@ pub fn run(
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create the --out folder {}", out.display()))?;
     let t0 = Instant::now();
-    let b = boundaries_for(&p, &region)?;
+    let b = boundaries_for(&p, &region, regular_max_cv)?;
     let secs = t0.elapsed().as_secs_f64();
     let (d_ms, v_r) = (p.get("D_ms"), p.get("V_r"));
     print_summary(&b, d_ms, v_r, secs);
@@ -70,6 +71,7 @@ pub fn run(
         "parameters": p.to_map(),
         "overrides": p.overrides(),
         "region": b.region,
+        "regular_max_cv": regular_max_cv,
         "notes": b.notes,
         "trace_s": secs,
         "columns": "line (left|right labels of theory_regime, or saddle-node), kind, segment, point, g, eta, frequency_hz, nu0_hz",

@@ -70,7 +70,8 @@ pub enum Command {
         /// metadata) and DIR/phase_diagram.png. The lines are where the theory's label of the
         /// lowest stable state changes: Hopf lines (a mode crosses Re λ = 0; named by the
         /// labels on their two sides, e.g. AI|SI-fast, AI|SI-slow, AI|SR), saddle-nodes
-        /// (stationary roots appear or vanish) and the label's rate cuts (0.2 Hz, 0.5/τ_rp).
+        /// (stationary roots appear or vanish), the quiescent rate cut (0.2 Hz) and the
+        /// regularity line (stationary CV = --regular-max-cv, AR|AI).
         /// g and eta given with --set are ignored; everything else (D_ms, V_r, J, ...) is used.
         #[arg(long)]
         boundaries: bool,
@@ -83,6 +84,11 @@ pub enum Command {
         /// With --boundaries: the folder to write into (created if missing; required).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// The regularity threshold of the theory's label: an asynchronous state whose
+        /// stationary CV of ISI is below it is AR, else AI (a sweep's `[classifier]
+        /// regular_max_cv`, which both labels share).
+        #[arg(long, value_name = "CV", default_value_t = crate::regime::DEFAULT_REGULAR_MAX_CV)]
+        regular_max_cv: f64,
     },
     /// Run a sweep definition: every point × replicate in parallel, results to Parquet,
     /// heatmaps and a regime map. Resumes an existing results folder of the same definition.
@@ -159,13 +165,26 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             g,
             eta,
             out,
+            regular_max_cv,
         } => {
+            if !(regular_max_cv.is_finite() && regular_max_cv >= 0.0) {
+                anyhow::bail!(
+                    "--regular-max-cv {regular_max_cv}: expected a finite CV ≥ 0 (default {})",
+                    crate::regime::DEFAULT_REGULAR_MAX_CV
+                );
+            }
             if boundaries {
-                lines::run(&sets, g.as_deref(), eta.as_deref(), out.as_deref())
+                lines::run(
+                    &sets,
+                    g.as_deref(),
+                    eta.as_deref(),
+                    out.as_deref(),
+                    regular_max_cv,
+                )
             } else if g.is_some() || eta.is_some() || out.is_some() {
                 anyhow::bail!("--g, --eta and --out go with --boundaries (brunel theory --boundaries --out DIR)")
             } else {
-                info::theory(&sets, json)
+                info::theory(&sets, json, regular_max_cv)
             }
         }
         Command::Sweep(a) => sweep::sweep(a),

@@ -130,11 +130,13 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
         &out.join("connectivity.png"),
         &title,
     )?;
+    let spectrum = write_spectrum(&outcome, m, &params, &out.join("spectrum.png"), &title)?;
     write_summary(&out.join("summary.json"), m.name, a.seed, &params, &outcome)?;
     println!(
-        "wrote {}/{{raster.png, connectivity.png, spikes.parquet, summary.json{}}}",
+        "wrote {}/{{raster.png, connectivity.png, spikes.parquet, summary.json{}{}}}",
         out.display(),
-        if m.fig8 { ", fig8.png" } else { "" }
+        if m.fig8 { ", fig8.png" } else { "" },
+        if spectrum { ", spectrum.png" } else { "" }
     );
     Ok(())
 }
@@ -162,6 +164,72 @@ fn draw_spike_figures(
         written.push(path);
     }
     Ok(written)
+}
+
+/// spectrum.png: the simulated spectrum of the population rate over its Poisson floor and,
+/// for a model with a mean field whose state is stable, the theory's finite-size spectrum
+/// N·S_A/ν0 at the same frequencies. False (nothing drawn) when the run is too short for a
+/// spectrum.
+fn write_spectrum(
+    o: &RunOutcome,
+    m: &model::Model,
+    params: &model::ParamSet,
+    path: &Path,
+    title: &str,
+) -> anyhow::Result<bool> {
+    use crate::theory::spectrum::{FiniteSizeSpectrum, PEAK_MAX_HZ};
+    let Some((sp, floor)) = crate::analysis::rate_spectrum(
+        &o.recording,
+        o.spec.warmup_steps(),
+        &AnalysisSettings::default(),
+    ) else {
+        return Ok(false);
+    };
+    let simulated: Vec<(f64, f64)> = (1..sp.power.len())
+        .map(|k| (k as f64 * sp.df_hz, sp.power[k] / floor))
+        .collect();
+    let ms = &o.measures;
+    let simulated_note = format!(
+        "simulation: peak {} Hz, {} × floor (oscillation_strength)",
+        fmt(ms.spectrum_peak_hz, 1),
+        fmt(ms.oscillation_strength, 0)
+    );
+    let stability = o.prediction.as_ref().and_then(|p| p.stability.as_ref());
+    let curve = match (m.mean_field, stability) {
+        (Some(mean_field), Some(st)) if st.peak.is_some() => {
+            FiniteSizeSpectrum::new(&mean_field(params), st.rate_hz).map(|s| {
+                let pts: Vec<(f64, f64)> = simulated
+                    .iter()
+                    .filter(|(f, _)| *f <= PEAK_MAX_HZ)
+                    .map(|&(f, _)| (f, s.power(f)))
+                    .collect();
+                (pts, st)
+            })
+        }
+        _ => None,
+    };
+    let theory_note = match (&curve, stability) {
+        (Some((_, st)), _) => {
+            let p = st.peak.expect("checked above");
+            format!(
+                "theory ({} state at {:.1} Hz): peak {:.1} Hz, {:.0} × floor",
+                st.regime, st.rate_hz, p.frequency_hz, p.power
+            )
+        }
+        (None, Some(st)) => format!(
+            "theory: no curve ({} state at {:.1} Hz: not a stable asynchronous state)",
+            st.regime, st.rate_hz
+        ),
+        (None, None) => "theory: none for this model or no stable state".to_string(),
+    };
+    let curves = plot::spectrum::SpectrumCurves {
+        simulated: &simulated,
+        theory: curve.as_ref().map(|(pts, _)| pts.as_slice()),
+        theory_note,
+        simulated_note,
+    };
+    plot::spectrum::spectrum_figure(&curves, path, title)?;
+    Ok(true)
 }
 
 /// Whether `dir` is a `brunel simulate` output folder (it holds spikes.parquet and
@@ -307,6 +375,18 @@ pub fn print_table(o: &RunOutcome) {
                 rates.join(", ")
             ),
             None => println!("mean field: no stable stationary state"),
+        }
+        if let Some(st) = &p.stability {
+            let peak = st.peak.map_or_else(
+                || "no finite-size spectrum (no stable asynchronous state)".to_string(),
+                |k| {
+                    format!(
+                        "finite-size spectrum peak {:.1} Hz, {:.0} × the Poisson floor",
+                        k.frequency_hz, k.power
+                    )
+                },
+            );
+            println!("theory regime: {}; {peak}", st.regime);
         }
     }
     println!(

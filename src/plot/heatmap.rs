@@ -458,10 +458,12 @@ pub fn regime_colour(r: Regime) -> RGBColor {
     match r {
         Regime::Quiescent => RGBColor(190, 190, 190),
         Regime::SR => RGBColor(214, 39, 40),
+        Regime::AR => RGBColor(227, 119, 194),
         Regime::AI => RGBColor(44, 160, 44),
         Regime::SIFast => RGBColor(31, 119, 180),
         Regime::SISlow => RGBColor(148, 103, 189),
         Regime::Unclassified => RGBColor(255, 187, 120),
+        Regime::Failed => RGBColor(255, 255, 255),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod panels;
 pub mod phase_diagram;
 pub mod raster;
 pub mod regime_map;
+pub mod spectrum;
 pub mod ticks;
 
 use std::path::Path;

@@ -47,7 +47,7 @@ fn style(line: &BoundaryLine) -> LineStyle {
             width: if left == right { 1 } else { 3 },
             dashed: false,
         },
-        BoundaryKind::RateCut => LineStyle {
+        BoundaryKind::RateCut | BoundaryKind::CvCut => LineStyle {
             colour,
             width: 2,
             dashed: true,
@@ -239,10 +239,11 @@ fn region_name(r: Regime) -> Option<&'static str> {
     match r {
         Regime::Quiescent => Some("Q"),
         Regime::SR => Some("SR"),
+        Regime::AR => Some("AR"),
         Regime::AI => Some("AI"),
         Regime::SIFast => Some("SI fast"),
         Regime::SISlow => Some("SI slow"),
-        Regime::Unclassified => None,
+        Regime::Unclassified | Regime::Failed => None,
     }
 }
 
@@ -422,6 +423,7 @@ fn draw_region_names(
     for regime in [
         Regime::AI,
         Regime::SR,
+        Regime::AR,
         Regime::SIFast,
         Regime::SISlow,
         Regime::Quiescent,

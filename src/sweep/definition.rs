@@ -1159,18 +1159,16 @@ impl SweepDef {
     fn check_settings(&self, text: &str, source: &str) -> Result<(), DefinitionError> {
         let a = &self.analysis;
         let c = &self.classifier;
-        let checks: [(&str, &str, f64, bool); 12] = [
+        let checks: [(&str, &str, f64, bool); 10] = [
             ("analysis", "fano_bin_ms", a.fano_bin_ms, true),
             ("analysis", "fano_slow_bin_ms", a.fano_slow_bin_ms, true),
             ("analysis", "welch_segment_ms", a.welch_segment_ms, true),
             ("analysis", "spectrum_min_hz", a.spectrum_min_hz, false),
             ("classifier", "quiescent_max_hz", c.quiescent_max_hz, false),
-            ("classifier", "sr_max_cv", c.sr_max_cv, false),
-            ("classifier", "sr_min_hz", c.sr_min_hz, false),
+            ("classifier", "regular_max_cv", c.regular_max_cv, false),
             ("classifier", "si_min_fano", c.si_min_fano, false),
             ("classifier", "si_slow_min_fano", c.si_slow_min_fano, false),
             ("classifier", "si_fast_min_hz", c.si_fast_min_hz, false),
-            ("classifier", "ai_min_cv", c.ai_min_cv, false),
             ("analysis", "cv_min_spikes", a.cv_min_spikes as f64, false),
         ];
         for (table, key, v, positive) in checks {

@@ -396,8 +396,14 @@ impl Drawing<'_> {
                     .par_iter()
                     .map(|f| {
                         let stopped = || cancel.load(Ordering::Relaxed);
-                        Region::new(g, eta)
-                            .and_then(|r| boundaries_for_until(&f.def.base, &r, &stopped))
+                        Region::new(g, eta).and_then(|r| {
+                            boundaries_for_until(
+                                &f.def.base,
+                                &r,
+                                f.def.classifier.regular_max_cv,
+                                &stopped,
+                            )
+                        })
                     })
                     .collect::<Vec<_>>()
             });

@@ -239,10 +239,12 @@ fn grid_table(def: &SweepDef, rows: &[Row]) -> String {
         None => "·",
         Some(Regime::Quiescent) => "Q",
         Some(Regime::SR) => "SR",
+        Some(Regime::AR) => "AR",
         Some(Regime::AI) => "AI",
         Some(Regime::SIFast) => "SIf",
         Some(Regime::SISlow) => "SIs",
         Some(Regime::Unclassified) => "?",
+        Some(Regime::Failed) => "×",
     };
     let cell = |ix: usize, iy: usize| -> &str {
         match grid[iy][ix] {
@@ -282,7 +284,7 @@ fn grid_table(def: &SweepDef, rows: &[Row]) -> String {
                 }
                 out.push('\n');
             }
-            out.push_str("Q quiescent, SR sync. regular, AI async. irregular, SIf/SIs sync. irregular fast/slow, ? unclassified, × failed (see column `error`), · not run\n");
+            out.push_str("Q quiescent, SR sync. regular, AR async. regular, AI async. irregular, SIf/SIs sync. irregular fast/slow, ? unclassified, × failed (see column `error`), · not run\n");
         }
         None => {
             for (ix, x) in xs.iter().enumerate() {

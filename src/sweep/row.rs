@@ -6,13 +6,21 @@ use super::definition::SweepDef;
 use crate::analysis::{Measures, PopulationMeasures};
 use crate::run::{Prediction, RunOutcome, Timings};
 
-/// One cell of a result row.
-#[derive(Debug, Clone, PartialEq)]
+/// One cell of a result row. `==` compares as stored ([`Value::same_bits`]): two runs of the
+/// same seed give equal rows even where a measure is NaN (a silent network's CV, the theory's
+/// spectrum of an unstable state).
+#[derive(Debug, Clone)]
 pub enum Value {
     F64(f64),
     U64(u64),
     U32(u32),
     Str(String),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        self.same_bits(other)
+    }
 }
 
 /// One row: ordered (column, value) pairs; every row of a sweep has the same columns.
@@ -27,7 +35,10 @@ impl Value {
     pub fn same_bits(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::F64(a), Value::F64(b)) => a.to_bits() == b.to_bits(),
-            (a, b) => a == b,
+            (Value::U64(a), Value::U64(b)) => a == b,
+            (Value::U32(a), Value::U32(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => a == b,
+            _ => false,
         }
     }
 
@@ -85,7 +96,7 @@ impl Row {
 pub const TIMING_COLUMNS: [&str; 3] = ["build_s", "simulate_s", "wall_s"];
 
 /// The `regime` of a run that failed; its `error` column holds the reason.
-pub const FAILED: &str = "failed";
+pub const FAILED: &str = crate::regime::Regime::Failed.label();
 
 /// A run to do: (point, replicate, seed), and for a refining sweep the level that planned
 /// it (0 otherwise).
@@ -273,6 +284,17 @@ fn push_theory(cells: &mut Vec<(String, Value)>, prediction: Option<&Prediction>
         "theory_osc_hz".into(),
         Value::F64(lead.map_or(f64::NAN, |m| m.frequency_hz)),
     ));
+    // The finite network's population spectrum in that state (asynchronous states only):
+    // its largest peak, the power in units of the Poisson floor like oscillation_strength.
+    let peak = st.and_then(|s| s.peak);
+    cells.push((
+        "theory_peak_hz".into(),
+        Value::F64(peak.map_or(f64::NAN, |p| p.frequency_hz)),
+    ));
+    cells.push((
+        "theory_peak_power".into(),
+        Value::F64(peak.map_or(f64::NAN, |p| p.power)),
+    ));
     cells.push((
         "theory_note".into(),
         Value::Str(st.map(|s| s.note.clone()).unwrap_or_default()),
@@ -358,6 +380,15 @@ pub fn nearest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_compare_as_stored() {
+        assert_eq!(Value::F64(f64::NAN), Value::F64(f64::NAN));
+        assert_ne!(Value::F64(0.0), Value::F64(-0.0));
+        assert_ne!(Value::F64(1.0), Value::U64(1));
+        assert_eq!(Value::Str("AR".into()), Value::Str("AR".into()));
+        assert_ne!(Value::U32(1), Value::U32(2));
+    }
 
     #[test]
     fn rows_from_disk_must_have_the_sweeps_columns_and_types() {

@@ -35,8 +35,9 @@
 //! log-magnitude is kept separately). Then ψ = w'/w − 2y, R = w(y_r)/w(y_θ), −ψ − 2y = −w'/w and
 //! yψ − 2(1 − y²) = y·w'/w − 2.
 
-use super::stationary::MeanFieldParams;
-use crate::analysis::classify::Regime;
+use super::spectrum::{spectrum_peak, SpectrumPeak};
+use super::stationary::{MeanFieldParams, StationaryState};
+use crate::regime::{is_regular, Regime};
 use num_complex::Complex64 as C;
 use serde::Serialize;
 use std::f64::consts::PI;
@@ -213,6 +214,27 @@ impl StabilityProblem {
         1.0 - hh * e_d - r * ((-lambda * self.refractory).exp() - hh * e_d) - s_th + r * s_r
     }
 
+    /// The characteristic function taken apart by its couplings: F(λ) = Φ0 + G·per_g + H·per_h
+    /// (F is affine in G and H), with Φ0 = 1 − R·e^{−λτ_rp} the single neuron's condition
+    /// and R(λ) itself. What the finite-size spectrum needs (`theory::spectrum`): the
+    /// open-loop gain of each input channel is −(coupling)·per_x/Φ0.
+    pub fn loop_parts(&self, lambda: C) -> LoopParts {
+        let at = march(lambda, &[self.y_r, self.y_theta], STEP);
+        let (r_at, th_at) = (at[0], at[1]);
+        let r = r_at.w / th_at.w * (r_at.ln_scale - th_at.ln_scale).exp();
+        let e_d = (-lambda * self.delay).exp();
+        let (chi_th, chi_r) = (th_at.chi(), r_at.chi());
+        let per_g = e_d * (chi_th - r * chi_r) / (1.0 + lambda);
+        let per_h = e_d * (r - 1.0)
+            + e_d * (r * (self.y_r * chi_r - 2.0) - (self.y_theta * chi_th - 2.0)) / (2.0 + lambda);
+        LoopParts {
+            r,
+            phi0: 1.0 - r * (-lambda * self.refractory).exp(),
+            per_g,
+            per_h,
+        }
+    }
+
     /// λ (units of 1/τ) as a [`Mode`].
     pub fn mode(&self, lambda: C) -> Mode {
         Mode {
@@ -268,6 +290,18 @@ impl StabilityProblem {
         }
         None
     }
+}
+
+/// [`StabilityProblem::loop_parts`]: F(λ) = phi0 + G·per_g + H·per_h.
+#[derive(Debug, Clone, Copy)]
+pub struct LoopParts {
+    /// R(λ) = w(y_r)/w(y_θ).
+    pub r: C,
+    /// 1 − R·e^{−λτ_rp}: zero at the eigenvalues of an uncoupled neuron.
+    pub phi0: C,
+    /// ∂F/∂G and ∂F/∂H.
+    pub per_g: C,
+    pub per_h: C,
 }
 
 /// RK4 step of the march while searching (ψ within ~1e-7 relative up to |λ| = 160).
@@ -337,31 +371,38 @@ pub fn eigenvalues(mf: &MeanFieldParams, nu0_hz: f64, d_ms: f64) -> Vec<Mode> {
 }
 
 /// Below this stationary rate (Hz) the theory label is quiescent-like (the simulations'
-/// classifier uses the same 0.2 Hz).
+/// classifier uses the same 0.2 Hz by default; the theory does not read it).
 pub const THEORY_QUIESCENT_MAX_HZ: f64 = 0.2;
 /// An unstable oscillatory mode at or above this frequency (Hz) is SI-fast, below it SI-slow
-/// (the classifier's `si_fast_min_hz`; Brunel's slow modes lie at 20–40 Hz, the fast ones at
-/// 1/(4D)–1/(3D), 170–220 Hz at D = 1.5 ms).
+/// (the classifier's default `si_fast_min_hz`; Brunel's slow modes lie at 20–40 Hz, the fast
+/// ones at 1/(4D)–1/(3D), 170–220 Hz at D = 1.5 ms).
 pub const THEORY_SI_FAST_MIN_HZ: f64 = 80.0;
 /// An unstable mode at or above this many times 1/D is one of the k/D modes: SR.
 pub const THEORY_SR_MIN_FREQ_TIMES_D: f64 = 0.6;
-/// At or above this fraction of the maximal rate 1/τ_rp the state is on the high-rate
-/// (near-saturated, regular) branch: SR whatever its modes.
-pub const THEORY_SR_MIN_RATE_FRACTION: f64 = 0.5;
 
-/// Brunel's label of a stationary state from its rate and modes (from [`eigenvalues`]):
-/// quiescent-like below [`THEORY_QUIESCENT_MAX_HZ`]; SR on the high-rate branch
-/// (ν0 ≥ [`THEORY_SR_MIN_RATE_FRACTION`]/τ_rp) or when the leading unstable mode is a k/D mode
-/// (f ≥ 0.6/D); AI when every mode is stable; otherwise SI-fast (f ≥ 80 Hz) or SI-slow.
-/// A leading unstable mode that does not oscillate (f < 1 Hz: the rate instability of a
-/// middle root) is `Unclassified`: such a state is no attractor; so is a point where the root
-/// search found no mode at all (no claim of stability without one).
-pub fn theory_regime(mf: &MeanFieldParams, nu0_hz: f64, d_ms: f64, modes: &[Mode]) -> Regime {
+/// Brunel's label of a stationary state on the two axes of [`crate::regime`], from its rate,
+/// its stationary CV of ISI and its modes (from [`eigenvalues`]):
+/// - quiescent-like below [`THEORY_QUIESCENT_MAX_HZ`];
+/// - *synchronous* when a mode grows; the fastest-growing one says which: one of the
+///   high-frequency k/D family (f ≥ 0.6/D), which destabilises the high-rate branch where
+///   neurons fire almost regularly in clusters, is SR; otherwise SI-fast (f ≥ 80 Hz) or
+///   SI-slow. A growing mode that does not oscillate (f < 1 Hz: the rate instability of a
+///   middle root) is `Unclassified`: such a state is no attractor;
+/// - *asynchronous* when every mode decays: AR when the CV is regular
+///   ([`crate::regime::is_regular`] against `regular_max_cv`, the classifier's shared
+///   threshold and the only one the theory reads), else AI; a NaN CV is `Unclassified`;
+/// - `Unclassified` where the root search found no mode at all (no claim of stability).
+///
+/// No rate cut: the SR side is the k/D Hopf line, as `brunel theory --boundaries` traces it.
+pub fn theory_regime(
+    nu0_hz: f64,
+    cv_isi: f64,
+    d_ms: f64,
+    modes: &[Mode],
+    regular_max_cv: f64,
+) -> Regime {
     if !(nu0_hz >= THEORY_QUIESCENT_MAX_HZ) {
         return Regime::Quiescent;
-    }
-    if mf.tau_rp_ms > 0.0 && nu0_hz >= THEORY_SR_MIN_RATE_FRACTION * 1000.0 / mf.tau_rp_ms {
-        return Regime::SR;
     }
     if modes.is_empty() {
         // The root search found nothing: no claim of stability.
@@ -372,7 +413,11 @@ pub fn theory_regime(mf: &MeanFieldParams, nu0_hz: f64, d_ms: f64, modes: &[Mode
         .filter(|m| m.growth_per_s > 0.0)
         .max_by(|a, b| a.growth_per_s.total_cmp(&b.growth_per_s))
     else {
-        return Regime::AI;
+        return if cv_isi.is_nan() {
+            Regime::Unclassified
+        } else {
+            Regime::asynchronous(is_regular(cv_isi, regular_max_cv))
+        };
     };
     if top.frequency_hz < 1.0 {
         Regime::Unclassified
@@ -392,6 +437,9 @@ pub struct Stability {
     pub rate_hz: f64,
     pub modes: Vec<Mode>,
     pub regime: Regime,
+    /// The largest peak of the finite network's population spectrum in this state
+    /// ([`super::spectrum::spectrum_peak`]); None unless every mode decays.
+    pub peak: Option<SpectrumPeak>,
     /// Empty, or why no mode was found (the row then carries NaN growth and frequency).
     pub note: String,
 }
@@ -406,15 +454,23 @@ impl Stability {
     }
 }
 
-/// [`eigenvalues`] and [`theory_regime`] of the state at `nu0_hz`, with the delay of `mf`.
-pub fn analyse(mf: &MeanFieldParams, nu0_hz: f64) -> Stability {
+/// [`eigenvalues`], [`theory_regime`] and, for an asynchronous state, the spectrum's peak of
+/// the stationary state `state`, with the delay of `mf` and the regularity threshold
+/// `regular_max_cv`.
+pub fn analyse(mf: &MeanFieldParams, state: &StationaryState, regular_max_cv: f64) -> Stability {
+    let nu0_hz = state.rate_hz;
     // A quiescent state's label needs no modes (and its perturbations carry no rate).
     let modes = if nu0_hz >= THEORY_QUIESCENT_MAX_HZ {
         eigenvalues(mf, nu0_hz, mf.d_ms)
     } else {
         vec![]
     };
-    let regime = theory_regime(mf, nu0_hz, mf.d_ms, &modes);
+    let regime = theory_regime(nu0_hz, state.cv_isi, mf.d_ms, &modes, regular_max_cv);
+    let peak = if nu0_hz >= THEORY_QUIESCENT_MAX_HZ {
+        spectrum_peak(mf, nu0_hz, &modes)
+    } else {
+        None
+    };
     let note = if modes.is_empty() && nu0_hz >= THEORY_QUIESCENT_MAX_HZ {
         "the root search found no eigenvalue".to_string()
     } else {
@@ -424,6 +480,7 @@ pub fn analyse(mf: &MeanFieldParams, nu0_hz: f64) -> Stability {
         rate_hz: nu0_hz,
         modes,
         regime,
+        peak,
         note,
     }
 }
@@ -434,19 +491,30 @@ mod tests {
     use crate::model::brunel::MODEL;
     use crate::theory::stationary_states;
 
-    /// The model's defaults (D = 1.5 ms, V_r = 10 mV) at (g, η), and the top stable rate.
-    fn point(g: f64, eta: f64) -> (MeanFieldParams, f64) {
+    /// The model's defaults (D = 1.5 ms, V_r = 10 mV) at (g, η), and the top stable state.
+    fn state(g: f64, eta: f64) -> (MeanFieldParams, StationaryState) {
         let p = MODEL
             .with_assignments(&[format!("g={g}"), format!("eta={eta}")])
             .unwrap();
         let mf = MeanFieldParams::from_brunel(&p);
-        let nu0 = stationary_states(&mf)
+        let top = *stationary_states(&mf)
             .iter()
             .filter(|s| s.stable)
             .last()
-            .unwrap()
-            .rate_hz;
-        (mf, nu0)
+            .unwrap();
+        (mf, top)
+    }
+
+    /// [`state`]'s parameters and rate.
+    fn point(g: f64, eta: f64) -> (MeanFieldParams, f64) {
+        let (mf, s) = state(g, eta);
+        (mf, s.rate_hz)
+    }
+
+    /// The label of the top stable state at (g, η) with the default CV threshold.
+    fn label(g: f64, eta: f64) -> Regime {
+        let (mf, s) = state(g, eta);
+        analyse(&mf, &s, crate::regime::DEFAULT_REGULAR_MAX_CV).regime
     }
 
     #[test]
@@ -460,7 +528,7 @@ mod tests {
             m[0].growth_per_s > 0.0 && (m[0].frequency_hz - 190.0).abs() < 2.0,
             "B: {m:?}"
         );
-        assert_eq!(theory_regime(&mf, nu0, 1.5, &m), Regime::SIFast);
+        assert_eq!(label(6.0, 4.0), Regime::SIFast);
 
         let (mf, nu0) = point(5.0, 2.0);
         let m = eigenvalues(&mf, nu0, 1.5);
@@ -471,7 +539,7 @@ mod tests {
         // Its leading damped mode is the AI state's ~100–130 Hz ripple (Brunel 2000 §6; the
         // simulations' spectral peak at C is at 120–137 Hz, see `analysis::classify`).
         assert!((100.0..140.0).contains(&m[0].frequency_hz), "C: {m:?}");
-        assert_eq!(theory_regime(&mf, nu0, 1.5, &m), Regime::AI);
+        assert_eq!(label(5.0, 2.0), Regime::AI);
 
         let (mf, nu0) = point(4.5, 0.9);
         let m = eigenvalues(&mf, nu0, 1.5);
@@ -479,7 +547,7 @@ mod tests {
             m[0].growth_per_s > 0.0 && (m[0].frequency_hz - 29.0).abs() < 2.0,
             "D: {m:?}"
         );
-        assert_eq!(theory_regime(&mf, nu0, 1.5, &m), Regime::SISlow);
+        assert_eq!(label(4.5, 0.9), Regime::SISlow);
 
         // A (3, 2), the high-rate branch below balance: the k = 1 mode near 1/D is unstable.
         let (mf, nu0) = point(3.0, 2.0);
@@ -488,7 +556,7 @@ mod tests {
             m[0].growth_per_s > 0.0 && (m[0].frequency_hz - 1000.0 / 1.5).abs() < 30.0,
             "A: {m:?}"
         );
-        assert_eq!(theory_regime(&mf, nu0, 1.5, &m), Regime::SR);
+        assert_eq!(label(3.0, 2.0), Regime::SR);
     }
 
     #[test]
@@ -529,6 +597,21 @@ mod tests {
     }
 
     #[test]
+    fn loop_parts_add_up_to_the_characteristic() {
+        let (mf, nu0) = point(5.0, 2.0);
+        let prob = StabilityProblem::new(&mf, nu0, 1.5);
+        for lam in [C::new(0.0, 15.58), C::new(-0.3, 7.54), C::new(0.2, 23.88)] {
+            let p = prob.loop_parts(lam);
+            let f = p.phi0 + prob.g_coupling * p.per_g + prob.h_coupling * p.per_h;
+            let want = prob.characteristic(lam);
+            assert!(
+                (f - want).norm() < 1e-12 * (1.0 + want.norm()),
+                "{lam}: {f} vs {want}"
+            );
+        }
+    }
+
+    #[test]
     fn psi_converges_with_the_step_and_matches_its_asymptotics() {
         // RK4: halving the step four times changes ψ by < 1e-8 relative up to |λ| = 160
         // (the error scales as h⁴; measured 2e-9 at |λ| = 160, 1e-11 at |λ| = 4).
@@ -556,18 +639,55 @@ mod tests {
     }
 
     #[test]
+    fn regular_states_are_sr_by_their_modes_and_ar_or_ai_by_their_cv() {
+        // Issue 17: at g ≤ 3, η ≥ 1 the k/D modes of the high-rate branch grow (SR); at
+        // g = 3.5, η 1–2.5 they decay (−9 to −170 /s), so the state is asynchronous, and its
+        // CV (0.23–0.36) decides between AR and AI. No rate cut: (3.5, 2.5) fires at 247 Hz.
+        for g in [0.0, 1.0, 2.0, 3.0] {
+            for eta in [1.0, 2.0, 4.0] {
+                assert_eq!(label(g, eta), Regime::SR, "({g}, {eta})");
+            }
+        }
+        for eta in [1.0, 1.5, 2.0, 2.5] {
+            let (mf, s) = state(3.5, eta);
+            let modes = eigenvalues(&mf, s.rate_hz, mf.d_ms);
+            assert!(
+                modes.iter().all(|m| m.growth_per_s < 0.0),
+                "{eta}: {modes:?}"
+            );
+            assert_eq!(analyse(&mf, &s, 0.2).regime, Regime::AI, "(3.5, {eta})");
+            // The same state with a threshold above its CV is asynchronous regular.
+            let above = s.cv_isi + 0.01;
+            assert_eq!(analyse(&mf, &s, above).regime, Regime::AR, "(3.5, {eta})");
+        }
+    }
+
+    #[test]
     fn bad_points_give_a_stated_result() {
         let (mf, _) = point(5.0, 2.0);
         assert!(eigenvalues(&mf, 0.0, 1.5).is_empty());
         assert!(eigenvalues(&mf, f64::NAN, 1.5).is_empty());
-        assert_eq!(theory_regime(&mf, 0.01, 1.5, &[]), Regime::Quiescent);
-        assert_eq!(theory_regime(&mf, f64::NAN, 1.5, &[]), Regime::Quiescent);
-        assert_eq!(theory_regime(&mf, 30.0, 1.5, &[]), Regime::Unclassified);
+        assert_eq!(theory_regime(0.01, 0.9, 1.5, &[], 0.2), Regime::Quiescent);
+        assert_eq!(
+            theory_regime(f64::NAN, 0.9, 1.5, &[], 0.2),
+            Regime::Quiescent
+        );
+        assert_eq!(
+            theory_regime(30.0, 0.9, 1.5, &[], 0.2),
+            Regime::Unclassified
+        );
+        let stable = [Mode {
+            growth_per_s: -10.0,
+            frequency_hz: 120.0,
+        }];
+        assert_eq!(
+            theory_regime(30.0, f64::NAN, 1.5, &stable, 0.2),
+            Regime::Unclassified
+        );
         // Near-quiescent state of (5, 0.8): finite, no panic.
         let p = MODEL.with_assignments(&["g=5", "eta=0.8"]).unwrap();
         let mf = MeanFieldParams::from_brunel(&p);
-        let nu0 = stationary_states(&mf)[0].rate_hz;
-        let m = eigenvalues(&mf, nu0, 1.5);
-        assert_eq!(theory_regime(&mf, nu0, 1.5, &m), Regime::Quiescent);
+        let s = stationary_states(&mf)[0];
+        assert_eq!(analyse(&mf, &s, 0.2).regime, Regime::Quiescent);
     }
 }

@@ -57,7 +57,7 @@ for name, dtype in required.items():
     check(name in df.columns, f"column {name} missing; have {df.columns}")
     check(df.schema[name] == dtype, f"column {name} is {df.schema[name]}, expected {dtype}")
 check(df.select(pl.struct("point", "replicate").n_unique()).item() == expected_rows, "duplicate (point, replicate)")
-check(set(df["regime"].unique()) <= {"quiescent", "SR", "AI", "SI-fast", "SI-slow", "unclassified"}, "unknown regime label")
+check(set(df["regime"].unique()) <= {"quiescent", "SR", "AR", "AI", "SI-fast", "SI-slow", "unclassified"}, "unknown regime label")
 check(df.filter(pl.col("rate_hz") > 0).height > 0, "every point silent")
 
 # The phase diagram pivots cleanly: one cell per (g, eta).
@@ -89,7 +89,7 @@ meta = pl.read_parquet_metadata(str(sorted(data.glob("*.parquet"))[0]))
 check("brunel_sweep" in meta, "polars cannot see the metadata")
 
 # The notebook example's figure: its grids must be the rows' values at every (g, eta).
-REGIMES = ["quiescent", "SR", "AI", "SI-fast", "SI-slow", "unclassified", "failed"]  # the example's order
+REGIMES = ["quiescent", "SR", "AR", "AI", "SI-fast", "SI-slow", "unclassified", "failed"]  # the example's order
 example = Path(__file__).resolve().parents[2] / "examples" / "phase_diagram.py"
 run = subprocess.run([sys.executable, str(example), str(root)], capture_output=True, text=True,
                      env={**os.environ, "MPLBACKEND": "Agg"})

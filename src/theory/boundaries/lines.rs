@@ -150,6 +150,7 @@ pub(super) fn polylines(
                     Crossing::Hopf => BoundaryKind::Hopf,
                     Crossing::Fold => BoundaryKind::SaddleNode,
                     Crossing::RateCut(_) => BoundaryKind::RateCut,
+                    Crossing::CvCut(_) => BoundaryKind::CvCut,
                 },
                 points,
             }
@@ -212,7 +213,8 @@ fn left_is_second(kind: Crossing, reader: &Reader<'_>, p: &[Vec<f64>]) -> Option
 }
 
 /// The test at point i: for a Hopf line the side where its mode grows, for a rate cut the
-/// side of higher rate, for a saddle-node the side with fewer roots. None when it fails.
+/// side of higher rate, for the regularity line the side of higher CV, for a saddle-node
+/// the side with fewer roots. None when it fails.
 fn left_is_second_at(
     kind: Crossing,
     reader: &Reader<'_>,
@@ -241,6 +243,11 @@ fn left_is_second_at(
         Crossing::RateCut(cut) => {
             // Followed from the line, not searched near the cut: nu0 can change steeply.
             Some(follow_along(base, (x[0], x[1], cut), side(1.0))? > cut)
+        }
+        Crossing::CvCut(cv) => {
+            let (g, eta) = side(1.0);
+            let nu = follow_along(base, (x[0], x[1], x[2].exp()), (g, eta))?;
+            Some(super::systems::cv_at(base, g, eta, nu)? > cv)
         }
         Crossing::Fold => {
             let count = |s: f64| {

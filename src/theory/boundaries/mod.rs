@@ -1,8 +1,10 @@
 //! The theory's boundary lines over a (g, eta) region, as in Brunel (2000) Fig. 2: where the
 //! leading eigenvalue of the lowest stable stationary state crosses the imaginary axis (Hopf
 //! lines: `AI|SI-fast`, `AI|SI-slow`, `AI|SR` for the k/D modes), where stationary roots
-//! appear or vanish (`saddle-node`), and where nu0 passes the rate cuts of `theory_regime`
-//! (0.2 Hz quiescent, 0.5/τ_rp SR), so that the lines are the boundaries of the theory's label.
+//! appear or vanish (`saddle-node`), where nu0 passes the quiescent rate cut of
+//! `theory_regime` (0.2 Hz), and where the stationary CV of an asynchronous state passes the
+//! regularity threshold (`AR|AI`), so that the lines are the boundaries of the theory's label.
+//! There is no SR rate cut: the SR side is the k/D Hopf line.
 //!
 //! How: a coarse scan (scan.rs) finds where lines cross the edges of a grid; from each such
 //! point the line is continued by pseudo-arclength (continuation.rs) in the unknowns
@@ -13,8 +15,9 @@
 //! A line's `name` is "left|right": the labels of `theory_regime` on its two sides, the
 //! first on the left of the direction of its points (g to the right, eta up). A Hopf line
 //! is drawn only where its mode is the leading one (every other mode decays), nu0 ≥ 0.2 Hz
-//! and its state is the lowest stable root; past the SR rate cut (nu0 ≥ 0.5/τ_rp) both
-//! sides are SR and the name says so (`SR|SR`).
+//! and its state is the lowest stable root; its stable side is AR or AI by the state's CV.
+//! The regularity line is drawn only where every mode decays (elsewhere both sides are
+//! synchronous and the CV does not change the label).
 
 mod branch;
 mod continuation;
@@ -28,8 +31,8 @@ mod tests;
 
 pub use points::SADDLE_NODE;
 
-use crate::analysis::classify::Regime;
 use crate::model::ParamSet;
+use crate::regime::Regime;
 use crate::theory::stability::THEORY_QUIESCENT_MAX_HZ;
 use crate::theory::stationary::MeanFieldParams;
 use continuation::{solve_fixed, Steps, System, Traced, Window};
@@ -107,8 +110,10 @@ pub enum BoundaryKind {
     Hopf,
     /// Two stationary roots meet and vanish (Phi(nu) = nu, Phi'(nu) = 1).
     SaddleNode,
-    /// nu0 equals a rate threshold of `theory_regime` (0.2 Hz, 0.5/τ_rp).
+    /// nu0 equals the rate threshold of `theory_regime` (0.2 Hz, quiescent).
     RateCut,
+    /// The stationary CV of ISI equals the regularity threshold (`regular_max_cv`): AR|AI.
+    CvCut,
 }
 
 impl BoundaryKind {
@@ -118,6 +123,7 @@ impl BoundaryKind {
             BoundaryKind::Hopf => "hopf",
             BoundaryKind::SaddleNode => "saddle-node",
             BoundaryKind::RateCut => "rate-cut",
+            BoundaryKind::CvCut => "cv-cut",
         }
     }
 }
@@ -127,7 +133,7 @@ impl BoundaryKind {
 pub struct BoundaryPoint {
     pub g: f64,
     pub eta: f64,
-    /// Frequency of the mode on the axis (Hz); NaN for saddle-node and rate-cut lines.
+    /// Frequency of the mode on the axis (Hz); NaN for saddle-node, rate-cut and cv-cut lines.
     pub frequency_hz: f64,
     /// The stationary rate (Hz) of the state (at a saddle-node: where its two roots meet).
     pub nu0_hz: f64,
@@ -189,6 +195,9 @@ pub struct TraceOptions {
     pub step_max: f64,
     /// Most curves traced (each ≤ 2 × 400 steps).
     pub max_curves: usize,
+    /// The regularity threshold of the label (the `[classifier] regular_max_cv` a sweep
+    /// shares with the theory): an asynchronous state is AR below it, AI at or above.
+    pub regular_max_cv: f64,
 }
 
 impl Default for TraceOptions {
@@ -199,14 +208,20 @@ impl Default for TraceOptions {
             refine_depth: 3,
             step_max: 0.08,
             max_curves: 60,
+            regular_max_cv: crate::regime::DEFAULT_REGULAR_MAX_CV,
         }
     }
 }
 
 /// The lines of model brunel's parameter set `params` over `region` (g and eta of `params`
-/// are ignored): what a sweep's regime map overlays.
-pub fn boundaries_for(params: &ParamSet, region: &Region) -> Result<Boundaries, BoundaryError> {
-    boundaries_for_until(params, region, &|| false)
+/// are ignored), with the regularity threshold `regular_max_cv`: what a sweep's regime map
+/// overlays.
+pub fn boundaries_for(
+    params: &ParamSet,
+    region: &Region,
+    regular_max_cv: f64,
+) -> Result<Boundaries, BoundaryError> {
+    boundaries_for_until(params, region, regular_max_cv, &|| false)
 }
 
 /// [`boundaries_for`] that ends with [`BoundaryError::Stopped`] within a continuation step
@@ -214,6 +229,7 @@ pub fn boundaries_for(params: &ParamSet, region: &Region) -> Result<Boundaries, 
 pub fn boundaries_for_until(
     params: &ParamSet,
     region: &Region,
+    regular_max_cv: f64,
     stop: &dyn Fn() -> bool,
 ) -> Result<Boundaries, BoundaryError> {
     let model = crate::model::find(params.model()).map_err(|_| BoundaryError::NoMeanField {
@@ -222,7 +238,11 @@ pub fn boundaries_for_until(
     let mean_field = model.mean_field.ok_or_else(|| BoundaryError::NoMeanField {
         model: params.model().to_string(),
     })?;
-    trace_boundaries_until(&mean_field(params), region, &TraceOptions::default(), stop)
+    let opts = TraceOptions {
+        regular_max_cv,
+        ..TraceOptions::default()
+    };
+    trace_boundaries_until(&mean_field(params), region, &opts, stop)
 }
 
 /// The lines over `region` for the mean field `base` (its g and nu_ext are replaced).
@@ -241,7 +261,7 @@ pub fn trace_boundaries_until(
     opts: &TraceOptions,
     stop: &dyn Fn() -> bool,
 ) -> Result<Boundaries, BoundaryError> {
-    check(base)?;
+    check(base, opts)?;
     let region = Region::new(
         (region.g_min, region.g_max),
         (region.eta_min, region.eta_max),
@@ -316,6 +336,7 @@ pub fn trace_boundaries_until(
                 base,
                 nodes: &scan.nodes,
                 cell,
+                regular_max_cv: opts.regular_max_cv,
             };
             let curve = follow_curve(
                 *kind,
@@ -405,7 +426,13 @@ pub fn trace_boundaries_until(
 }
 
 /// Every parameter the theory uses must be a finite number (and the rates positive).
-fn check(base: &MeanFieldParams) -> Result<(), BoundaryError> {
+fn check(base: &MeanFieldParams, opts: &TraceOptions) -> Result<(), BoundaryError> {
+    if !(opts.regular_max_cv.is_finite() && opts.regular_max_cv >= 0.0) {
+        return Err(BoundaryError::Parameter {
+            name: "regular_max_cv",
+            value: opts.regular_max_cv,
+        });
+    }
     let fields = [
         ("C_E", base.c_e),
         ("C_I", base.c_i),
@@ -441,6 +468,7 @@ fn system<'a>(base: &'a MeanFieldParams, kind: Crossing, x: &[f64]) -> Box<dyn S
         }),
         Crossing::Fold => Box::new(systems::Fold { base }),
         Crossing::RateCut(rate_hz) => Box::new(systems::RateCut { base, rate_hz }),
+        Crossing::CvCut(cv) => Box::new(systems::CvCut { base, cv }),
     }
 }
 
@@ -467,6 +495,7 @@ fn explained(scan: &Scan<'_>, cell: (f64, f64), e: Edge, here: &[(Crossing, Vec<
         base: scan.base,
         nodes: &scan.nodes,
         cell,
+        regular_max_cv: scan.regular_max_cv,
     };
     let (a, b) = (&scan.nodes[e.a], &scan.nodes[e.b]);
     let start = if e.axis == 0 { a.g } else { a.eta };

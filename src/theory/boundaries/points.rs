@@ -4,7 +4,8 @@
 use super::branch::at;
 use super::modes;
 use super::scan::{Crossing, Node};
-use crate::analysis::classify::Regime;
+use super::systems::cv_at;
+use crate::regime::Regime;
 use crate::theory::stability::{theory_regime, Mode, StabilityProblem, THEORY_QUIESCENT_MAX_HZ};
 use crate::theory::stationary::MeanFieldParams;
 use num_complex::Complex64 as C;
@@ -54,6 +55,8 @@ pub(super) struct Reader<'a> {
     pub base: &'a MeanFieldParams,
     pub nodes: &'a [Node],
     pub cell: (f64, f64),
+    /// The label's regularity threshold.
+    pub regular_max_cv: f64,
 }
 
 impl Reader<'_> {
@@ -137,6 +140,9 @@ impl Reader<'_> {
     pub fn status(&self, kind: Crossing, x: &[f64], tracker: &mut Tracker) -> Status {
         let mf = at(self.base, x[0], x[1]);
         let nu = x[2].exp();
+        let thr = self.regular_max_cv;
+        let d_ms = self.base.d_ms;
+        let cv = |nu: f64| cv_at(self.base, x[0], x[1], nu).unwrap_or(f64::NAN);
         match kind {
             Crossing::Fold => Status {
                 valid: true,
@@ -160,13 +166,14 @@ impl Reader<'_> {
                 }
                 let ms = modes::as_modes(&prob, &others);
                 let f = prob.mode(own).frequency_hz;
+                let cv_here = cv(nu);
                 let side = |growth: f64| {
                     let mut all = ms.clone();
                     all.push(Mode {
                         growth_per_s: growth,
                         frequency_hz: f,
                     });
-                    theory_regime(&mf, nu, self.base.d_ms, &all)
+                    theory_regime(nu, cv_here, d_ms, &all, thr)
                 };
                 named(side(-1e-9), side(1e-9), true)
             }
@@ -174,10 +181,21 @@ impl Reader<'_> {
                 if !self.lowest_stable(&mf, x, cut) {
                     return Status::off();
                 }
-                let prob = StabilityProblem::new(&mf, cut, self.base.d_ms);
+                let prob = StabilityProblem::new(&mf, cut, d_ms);
                 let ms = modes::as_modes(&prob, &self.other_modes(&prob, x, tracker));
-                let side = |nu: f64| theory_regime(&mf, nu, self.base.d_ms, &ms);
+                let cv_here = cv(cut);
+                let side = |nu: f64| theory_regime(nu, cv_here, d_ms, &ms, thr);
                 let (lo, hi) = (side(cut * (1.0 - 1e-9)), side(cut * (1.0 + 1e-9)));
+                named(lo, hi, lo != hi)
+            }
+            Crossing::CvCut(at_cv) => {
+                if !(nu >= THEORY_QUIESCENT_MAX_HZ) || !self.lowest_stable(&mf, x, nu) {
+                    return Status::off();
+                }
+                let prob = StabilityProblem::new(&mf, nu, d_ms);
+                let ms = modes::as_modes(&prob, &self.other_modes(&prob, x, tracker));
+                let side = |c: f64| theory_regime(nu, c, d_ms, &ms, thr);
+                let (lo, hi) = (side(at_cv * (1.0 - 1e-9)), side(at_cv * (1.0 + 1e-9)));
                 named(lo, hi, lo != hi)
             }
         }

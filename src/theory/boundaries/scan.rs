@@ -2,14 +2,15 @@
 //! stationary roots, the lowest stable rate nu0, its eigenmodes (followed from node to node
 //! along one continuous root, seeded by full searches) and the theory's label; then, on
 //! every edge between two nodes, the crossings a line must make there: a mode changing the
-//! sign of its growth, the number of roots changing, nu0 passing a rate cut. Edges whose two
+//! sign of its growth, the number of roots changing, nu0 passing the quiescent rate cut, the
+//! stationary CV passing the regularity threshold. Edges whose two
 //! labels the crossings found do not explain (a thin region between two nodes) are halved,
 //! a few times at most.
 
 use super::branch::{at, follow_along, lowest_stable, same_branch};
 use super::modes;
 use super::{Region, TraceOptions};
-use crate::analysis::classify::Regime;
+use crate::regime::Regime;
 use crate::theory::stability::{theory_regime, StabilityProblem};
 use crate::theory::stationary::{stationary_rates, MeanFieldParams, StationaryRate};
 use num_complex::Complex64 as C;
@@ -30,6 +31,9 @@ pub(super) struct Node {
     pub nu0: Option<f64>,
     /// Its eigenmodes λ (units of 1/τ, upper half plane).
     pub modes: Vec<C>,
+    /// The stationary CV of ISI of nu0 (coarse panels); NaN below the quiescent rate or
+    /// where it is undefined.
+    pub cv: f64,
     pub regime: Regime,
 }
 
@@ -45,6 +49,7 @@ impl Node {
             roots,
             nu0,
             modes: Vec::new(),
+            cv: node_cv(base, g, eta, nu0),
             regime: Regime::Unclassified,
         }
     }
@@ -61,6 +66,7 @@ impl Node {
             }],
             nu0: Some(nu_hz),
             modes: Vec::new(),
+            cv: node_cv(base, g, eta, Some(nu_hz)),
             regime: Regime::Unclassified,
         }
     }
@@ -76,15 +82,17 @@ impl Node {
         (p.y_theta.is_finite() && p.y_r.is_finite()).then_some(p)
     }
 
-    fn label(&mut self) {
+    fn label(&mut self, regular_max_cv: f64) {
+        let d_ms = self.mf.d_ms;
         self.regime = match (self.nu0, self.problem()) {
             (Some(nu), Some(p)) => theory_regime(
-                &self.mf,
                 nu,
-                self.mf.d_ms,
+                self.cv,
+                d_ms,
                 &modes::as_modes(&p, &self.modes),
+                regular_max_cv,
             ),
-            (Some(nu), None) => theory_regime(&self.mf, nu, self.mf.d_ms, &[]),
+            (Some(nu), None) => theory_regime(nu, self.cv, d_ms, &[], regular_max_cv),
             (None, _) => Regime::Unclassified,
         };
     }
@@ -110,6 +118,8 @@ pub(super) enum Crossing {
     Hopf,
     Fold,
     RateCut(f64),
+    /// The stationary CV at the regularity threshold (its value).
+    CvCut(f64),
 }
 
 /// A guess of where a line crosses an edge: (g, eta, ln nu0 [, ω]).
@@ -127,6 +137,8 @@ pub(super) struct Scan<'a> {
     pub edges: Vec<Edge>,
     /// Full mode searches run (for the notes).
     pub searches: usize,
+    /// The label's regularity threshold.
+    pub regular_max_cv: f64,
     branch_cache: std::collections::HashMap<(usize, usize), bool>,
     /// Asked between nodes and mode searches: the scan ends early once it says so.
     stop: &'a dyn Fn() -> bool,
@@ -181,6 +193,7 @@ impl<'a> Scan<'a> {
             nodes,
             edges,
             searches: 0,
+            regular_max_cv: opts.regular_max_cv,
             branch_cache: Default::default(),
             stop,
         };
@@ -189,7 +202,7 @@ impl<'a> Scan<'a> {
             return None;
         }
         for n in &mut scan.nodes {
-            n.label();
+            n.label(opts.regular_max_cv);
         }
         Some(scan)
     }
@@ -344,7 +357,7 @@ impl<'a> Scan<'a> {
                 }
             }
         }
-        m.label();
+        m.label(self.regular_max_cv);
         self.nodes.push(m);
         let d = e.depth + 1;
         (
@@ -392,8 +405,19 @@ impl<'a> Scan<'a> {
                     edge: e,
                 });
             }
+            // The stationary CV passing the regularity threshold.
+            let thr = self.regular_max_cv;
+            if thr > 0.0 && (a.cv - thr) * (b.cv - thr) < 0.0 {
+                let t = (a.cv - thr) / (a.cv - b.cv);
+                let (g, eta) = lerp(t);
+                out.push(Guess {
+                    kind: Crossing::CvCut(thr),
+                    x: vec![g, eta, ln_nu(t)],
+                    edge: e,
+                });
+            }
             // nu0 passing a rate cut of the label.
-            for cut in rate_cuts(self.base) {
+            for cut in rate_cuts() {
                 if (na - cut) * (nb - cut) < 0.0 {
                     let t = (cut.ln() - na.ln()) / (nb.ln() - na.ln());
                     let (g, eta) = lerp(t);
@@ -459,12 +483,14 @@ impl<'a> Scan<'a> {
 }
 
 /// The rates (Hz) at which `theory_regime` changes its label by rate alone: the quiescent
-/// cut and the high-rate (SR) cut.
-pub(super) fn rate_cuts(base: &MeanFieldParams) -> Vec<f64> {
-    use crate::theory::stability::{THEORY_QUIESCENT_MAX_HZ, THEORY_SR_MIN_RATE_FRACTION};
-    let mut cuts = vec![THEORY_QUIESCENT_MAX_HZ];
-    if base.tau_rp_ms > 0.0 {
-        cuts.push(THEORY_SR_MIN_RATE_FRACTION * 1000.0 / base.tau_rp_ms);
-    }
-    cuts
+/// cut only (the SR side is a Hopf line, not a rate).
+pub(super) fn rate_cuts() -> Vec<f64> {
+    vec![crate::theory::stability::THEORY_QUIESCENT_MAX_HZ]
+}
+
+/// The stationary CV at a node's lowest stable rate (NaN below the quiescent rate).
+fn node_cv(base: &MeanFieldParams, g: f64, eta: f64, nu0: Option<f64>) -> f64 {
+    nu0.filter(|&nu| nu >= MODE_MIN_HZ)
+        .and_then(|nu| super::systems::cv_at(base, g, eta, nu))
+        .unwrap_or(f64::NAN)
 }

@@ -3,12 +3,13 @@
 //! that the stationary rate is continued with the line and stays on one root.
 //! - [`Hopf`]: F(iω) = 0 (two real equations): a mode on the imaginary axis.
 //! - [`Fold`]: Phi'(nu0) = 1: two roots meet (saddle-node).
-//! - [`RateCut`]: nu0 = a fixed rate (the thresholds of `theory_regime`).
+//! - [`RateCut`]: nu0 = a fixed rate (the quiescent threshold of `theory_regime`).
+//! - [`CvCut`]: the stationary CV of ISI = the regularity threshold.
 
 use super::branch::at;
 use super::continuation::System;
 use crate::theory::stability::{StabilityProblem, STEP_SEARCH};
-use crate::theory::stationary::MeanFieldParams;
+use crate::theory::stationary::{MeanFieldParams, CV_STEPS_TRACE};
 use num_complex::Complex64 as C;
 
 /// Lowest rate (Hz) at which a line is still followed.
@@ -106,6 +107,39 @@ impl System for RateCut<'_> {
     fn residual(&self, x: &[f64]) -> Option<Vec<f64>> {
         let (_, _, sc) = self_consistency(self.base, x);
         Some(vec![sc, x[2] - self.rate_hz.ln()])
+    }
+    fn scales(&self) -> Vec<f64> {
+        vec![2.0, 1.0, 4.0]
+    }
+    fn admissible(&self, x: &[f64]) -> bool {
+        rate_ok(self.base, x[2])
+    }
+}
+
+/// The stationary CV of ISI at a fixed value: unknowns (g, eta, ln nu).
+pub(super) struct CvCut<'a> {
+    pub base: &'a MeanFieldParams,
+    /// The regularity threshold (> 0).
+    pub cv: f64,
+}
+
+/// The stationary CV at (g, eta) and nu0 = e^u on the tracing's coarse panels (within 1e-9
+/// of the default, `stationary.rs`); None where it is undefined.
+pub(super) fn cv_at(base: &MeanFieldParams, g: f64, eta: f64, nu: f64) -> Option<f64> {
+    let mf = at(base, g, eta);
+    let (mu, sigma) = mf.mu_sigma(nu);
+    let cv = mf.cv_isi_with(nu, mu, sigma, CV_STEPS_TRACE);
+    (cv.is_finite() && cv > 0.0).then_some(cv)
+}
+
+impl System for CvCut<'_> {
+    fn residual(&self, x: &[f64]) -> Option<Vec<f64>> {
+        if !rate_ok(self.base, x[2]) {
+            return None;
+        }
+        let (_, nu, sc) = self_consistency(self.base, x);
+        let cv = cv_at(self.base, x[0], x[1], nu)?;
+        Some(vec![sc, (cv / self.cv).ln()])
     }
     fn scales(&self) -> Vec<f64> {
         vec![2.0, 1.0, 4.0]

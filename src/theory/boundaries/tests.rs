@@ -165,8 +165,8 @@ fn the_slow_line_crosses_g_4_5_and_5_just_above_eta_0_9() {
 fn label(g: f64, eta: f64) -> Regime {
     let mf = at(&base(), g, eta);
     let states = stationary_states(&mf);
-    let nu = states.iter().find(|s| s.stable).unwrap().rate_hz;
-    analyse(&mf, nu).regime
+    let s = states.iter().find(|s| s.stable).unwrap();
+    analyse(&mf, s, crate::regime::DEFAULT_REGULAR_MAX_CV).regime
 }
 
 #[test]
@@ -209,9 +209,55 @@ fn the_labels_on_either_side_are_those_the_name_says() {
         );
         seen.insert(l.name.clone());
     }
-    for name in ["AI|SI-fast", "AI|SI-slow", "AI|SR"] {
+    for name in ["AI|SI-fast", "AI|SI-slow", "AI|SR", "AR|SR", "AR|AI"] {
         assert!(seen.contains(name), "{name} not checked: {seen:?}");
     }
+}
+
+#[test]
+fn the_regularity_line_is_where_the_cv_meets_the_threshold_and_no_rate_cuts_sr() {
+    // Issue 17: the SR side is the k/D Hopf line, not a rate cut (0.5/τ_rp = 250 Hz before):
+    // the only rate cut left is the quiescent one, and no line is SR on both sides.
+    let b = fig2();
+    for l in &b.lines {
+        assert_ne!(l.name, "SR|SR", "{l:?}");
+        if l.kind == BoundaryKind::RateCut {
+            assert!(
+                l.points.iter().all(|p| (p.nu0_hz - 0.2).abs() < 1e-6),
+                "{l:?}"
+            );
+        }
+    }
+    // The regularity line: at its points the lowest stable state's CV (the default
+    // quadrature, not the tracing's) is the threshold 0.2, its modes all decay, and it runs
+    // on the high-rate branch between the k/D line (g ≈ 3.2–3.4) and g = 4.
+    let cv_lines: Vec<&BoundaryLine> = b
+        .lines
+        .iter()
+        .filter(|l| l.kind == BoundaryKind::CvCut)
+        .collect();
+    assert!(!cv_lines.is_empty(), "{:?}", b.lines);
+    let mut checked = 0;
+    for l in &cv_lines {
+        assert_eq!(l.name, "AR|AI");
+        for p in l.points.iter().step_by(5) {
+            let mf = at(&base(), p.g, p.eta);
+            let states = stationary_states(&mf);
+            let s = states.iter().find(|s| s.stable).unwrap();
+            assert!((s.rate_hz - p.nu0_hz).abs() < 1e-5 * p.nu0_hz, "{p:?}");
+            assert!((s.cv_isi - 0.2).abs() < 1e-6, "{p:?}: CV {}", s.cv_isi);
+            assert!(p.g > 3.1 && p.g < 4.0 && p.nu0_hz > 150.0, "{p:?}");
+            let modes = crate::theory::eigenvalues(&mf, s.rate_hz, mf.d_ms);
+            // (An end of the line may lie on the k/D Hopf line: growth 0 to the tracing's
+            // tolerance, measured 0.02 /s; modes elsewhere grow or decay at 5–500 /s.)
+            assert!(
+                modes.iter().all(|m| m.growth_per_s < 0.1),
+                "{p:?}: {modes:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked}");
 }
 
 #[test]
@@ -255,7 +301,7 @@ fn bad_regions_and_parameters_are_refused_with_the_flag_named() {
     assert!(e.to_string().contains("J"), "{e}");
     let tutorial = crate::model::find("tutorial").unwrap().defaults();
     assert!(matches!(
-        boundaries_for(&tutorial, &Region::FIG2),
+        boundaries_for(&tutorial, &Region::FIG2, 0.2),
         Err(BoundaryError::NoMeanField { .. })
     ));
 }
