@@ -1,7 +1,9 @@
 //! One run of a model at one parameter set and seed: build the network, simulate, measure,
 //! classify, and put the mean-field prediction beside it. Shared by `simulate` and `sweep`.
 
-use crate::analysis::classify::{classify, ClassifierSettings, Regime};
+use crate::analysis::classify::{classify, synchrony, ClassifierSettings, Regime};
+use crate::analysis::synchrony::{partner_plan, partner_seed, PartnerPlan, SizeScaling};
+use crate::analysis::synchrony::{Synchrony, SynchronyTest};
 use crate::analysis::{measure, AnalysisSettings, Measures};
 use crate::engine::{self, WorkCounts};
 use crate::model::{Model, NetworkSpec, ParamError, ParamSet, SpecError};
@@ -19,6 +21,9 @@ pub enum RunError {
     Spec(#[from] SpecError),
     #[error(transparent)]
     SpikeBudget(#[from] engine::SpikeBudgetExceeded),
+    /// `[classifier] synchrony = "size"` at a point where no partner run is possible.
+    #[error("synchrony = \"size\" needs a partner run at N/partner_factor, but {0}; use synchrony = \"auto\" or \"fano\"")]
+    NoPartner(String),
 }
 
 /// The mean-field prediction for a run (model `brunel` only).
@@ -38,6 +43,20 @@ pub struct Timings {
     pub build_s: f64,
     pub simulate_s: f64,
     pub analyse_s: f64,
+    /// The partner run's whole cost (build, simulate, measure); 0 without one.
+    pub partner_s: f64,
+}
+
+/// The same point at N/f, run to see how the population's fluctuations scale with N (the
+/// size test of synchrony, [`crate::analysis::synchrony`]).
+#[derive(Debug, Clone)]
+pub struct PartnerRun {
+    /// N_E of the partner.
+    pub n_e: f64,
+    pub seed: u64,
+    pub measures: Measures,
+    /// The exponents between the partner and the run.
+    pub scaling: SizeScaling,
 }
 
 /// Everything one run produced.
@@ -49,6 +68,10 @@ pub struct RunOutcome {
     /// The engine's work counts (synaptic events, neuron-steps), for throughput figures.
     pub work: WorkCounts,
     pub measures: Measures,
+    /// The partner at N/f, when the size test applied and the run was not quiescent.
+    pub partner: Option<PartnerRun>,
+    /// Which test decided synchrony, its verdict and margin.
+    pub synchrony: Synchrony,
     pub regime: Regime,
     pub prediction: Option<Prediction>,
     pub timings: Timings,
@@ -73,7 +96,8 @@ pub fn predict(
     })
 }
 
-/// Runs `model` at `params` with `seed`.
+/// Runs `model` at `params` with `seed`, and its partner at N/f when the size test of
+/// synchrony applies (`[classifier] synchrony`, `partner_factor`).
 pub fn run(
     model: &Model,
     params: &ParamSet,
@@ -81,6 +105,10 @@ pub fn run(
     analysis: &AnalysisSettings,
     classifier: &ClassifierSettings,
 ) -> Result<RunOutcome, RunError> {
+    let plan = partner_plan(params, classifier.synchrony, classifier.partner_factor);
+    if let (PartnerPlan::Impossible(why), SynchronyTest::Size) = (&plan, classifier.synchrony) {
+        return Err(RunError::NoPartner(why.clone()));
+    }
     let spec = model.spec(params)?;
     spec.validate()?;
     let t0 = Instant::now();
@@ -91,18 +119,32 @@ pub fn run(
         engine::run_bounded(&network, spec.n_steps(), seed, budget.max(0.0) as usize)?;
     let t2 = Instant::now();
     let measures = measure(&recording, spec.warmup_steps(), analysis);
-    let regime = classify(&measures, classifier);
+    let t3 = Instant::now();
+    let active = measures.all.rate_hz >= classifier.quiescent_max_hz;
+    let partner = match plan {
+        PartnerPlan::Run(p) if active => {
+            let held = spec.memory_estimate_bytes();
+            Some(run_partner(
+                model, &p, seed, &measures, held, analysis, classifier,
+            )?)
+        }
+        _ => None,
+    };
+    let t4 = Instant::now();
+    let sync = synchrony(&measures, classifier, partner.as_ref().map(|p| &p.scaling));
+    let regime = classify(&measures, classifier, &sync);
     let prediction = predict(
         model,
         params,
         Some(measures.all.rate_hz),
         classifier.regular_max_cv,
     );
-    let t3 = Instant::now();
+    let t5 = Instant::now();
     let timings = Timings {
         build_s: (t1 - t0).as_secs_f64(),
         simulate_s: (t2 - t1).as_secs_f64(),
-        analyse_s: (t3 - t2).as_secs_f64(),
+        analyse_s: (t3 - t2).as_secs_f64() + (t5 - t4).as_secs_f64(),
+        partner_s: (t4 - t3).as_secs_f64(),
     };
     Ok(RunOutcome {
         spec,
@@ -110,8 +152,38 @@ pub fn run(
         recording,
         work,
         measures,
+        partner,
+        synchrony: sync,
         regime,
         prediction,
         timings,
+    })
+}
+
+/// Builds, simulates and measures the partner with its own seed; only its measures are kept
+/// (its network and spikes are dropped before the caller goes on).
+fn run_partner(
+    model: &Model,
+    params: &ParamSet,
+    seed: u64,
+    main: &Measures,
+    held_bytes: f64,
+    analysis: &AnalysisSettings,
+    classifier: &ClassifierSettings,
+) -> Result<PartnerRun, RunError> {
+    let spec = model.spec(params)?;
+    spec.validate()?;
+    let seed = partner_seed(seed);
+    let network = network::build(&spec, seed)?;
+    let budget = crate::model::memory_limit_bytes() - held_bytes - spec.memory_estimate_bytes();
+    let (recording, _) =
+        engine::run_bounded(&network, spec.n_steps(), seed, budget.max(0.0) as usize)?;
+    let measures = measure(&recording, spec.warmup_steps(), analysis);
+    let scaling = SizeScaling::between(main, &measures, classifier.partner_factor);
+    Ok(PartnerRun {
+        n_e: params.get("N_E"),
+        seed,
+        measures,
+        scaling,
     })
 }

@@ -46,6 +46,7 @@
 //! clusters at 1333 Hz, faster than the 2 ms bin, so their Fano factor (354–462) is the
 //! smallest of the SR states.
 
+use super::synchrony::{Decided, SizeScaling, Synchrony, SynchronyTest};
 use super::Measures;
 pub use crate::regime::Regime;
 use crate::regime::{is_regular, DEFAULT_REGULAR_MAX_CV};
@@ -72,6 +73,18 @@ pub struct ClassifierSettings {
     /// A synchronous irregular state whose spectral peak is at or above this (Hz) is SI fast
     /// (≈ 180 Hz), below it SI slow (≈ 20–40 Hz).
     pub si_fast_min_hz: f64,
+    /// Which test decides synchrony: `"auto"` (the size test where a partner at N/f is
+    /// possible, else the Fano thresholds), `"size"` (always; impossible partners are
+    /// refused) or `"fano"` (no partner runs). See [`super::synchrony`].
+    pub synchrony: SynchronyTest,
+    /// The partner runs at N_E/f, N_I/f with ε·f (C_E, C_I, J kept); f > 1.
+    pub partner_factor: f64,
+    /// Synchronous when the Fano factor grows with N at least this fast (exponent κ of
+    /// FF ∝ N^κ; ≈ 0 for a stationary state, ≈ 1 for a limit cycle).
+    pub size_min_exponent: f64,
+    /// ...or when the spectral peak over the Poisson floor grows at least this fast (the
+    /// SR cluster states, whose fast period aliases the Fano bins, give κ ≈ 1.0–1.16).
+    pub size_lock_exponent: f64,
 }
 
 impl Default for ClassifierSettings {
@@ -82,21 +95,56 @@ impl Default for ClassifierSettings {
             si_min_fano: 280.0,
             si_slow_min_fano: 300.0,
             si_fast_min_hz: 80.0,
+            synchrony: SynchronyTest::Auto,
+            partner_factor: 4.0,
+            size_min_exponent: DEFAULT_SIZE_MIN_EXPONENT,
+            size_lock_exponent: 0.9,
         }
     }
 }
 
-/// Labels a run from its measures (all LIF neurons together): synchrony from the Fano
-/// factors, regularity from the CV (see the module docs).
-pub fn classify(m: &Measures, s: &ClassifierSettings) -> Regime {
+/// The calibrated size-exponent threshold (see the calibration table in the module docs).
+pub const DEFAULT_SIZE_MIN_EXPONENT: f64 = 0.375;
+
+/// Decides synchrony: by the size exponents when a partner's `size` scaling is given and
+/// finite, else by the Fano thresholds at the run's own size.
+pub fn synchrony(m: &Measures, s: &ClassifierSettings, size: Option<&SizeScaling>) -> Synchrony {
+    if !(m.all.rate_hz >= s.quiescent_max_hz) {
+        return Synchrony {
+            test: Decided::None,
+            synchronous: false,
+            margin: f64::NAN,
+        };
+    }
+    if let Some(z) = size {
+        let margin = (z.fano_exponent - s.size_min_exponent)
+            .max(z.oscillation_exponent - s.size_lock_exponent);
+        if margin.is_finite() {
+            return Synchrony {
+                test: Decided::Size,
+                synchronous: margin >= 0.0,
+                margin,
+            };
+        }
+    }
+    let margin = (m.fano_factor - s.si_min_fano).max(m.fano_factor_slow - s.si_slow_min_fano);
+    Synchrony {
+        test: Decided::Fano,
+        synchronous: margin >= 0.0,
+        margin,
+    }
+}
+
+/// Labels a run from its measures (all LIF neurons together) and its synchrony decision
+/// ([`synchrony`]); regularity from the CV (see the module docs).
+pub fn classify(m: &Measures, s: &ClassifierSettings, sync: &Synchrony) -> Regime {
     let rate = m.all.rate_hz;
     let cv = m.all.cv_isi;
     if !(rate >= s.quiescent_max_hz) {
         return Regime::Quiescent;
     }
     let regular = is_regular(cv, s.regular_max_cv);
-    let synchronous = m.fano_factor >= s.si_min_fano || m.fano_factor_slow >= s.si_slow_min_fano;
-    if synchronous {
+    if sync.synchronous {
         return if regular {
             Regime::SR
         } else if m.spectrum_peak_hz >= s.si_fast_min_hz {
@@ -139,50 +187,89 @@ mod tests {
         }
     }
 
+    /// The label with the Fano test (no partner).
+    fn label(m: &Measures, s: &ClassifierSettings) -> Regime {
+        classify(m, s, &synchrony(m, s, None))
+    }
+
+    #[test]
+    fn the_size_test_decides_when_it_can_and_says_its_margin() {
+        let s = ClassifierSettings::default();
+        // A noise-driven resonance with a high Fano factor: the Fano test calls it SI, the
+        // size test (κ ≈ 0.1) asynchronous.
+        let resonance = m(90.0, 0.24, (380.0, 60.0), 180.0);
+        let flat = SizeScaling {
+            fano_exponent: 0.1,
+            oscillation_exponent: 0.3,
+        };
+        let d = synchrony(&resonance, &s, Some(&flat));
+        assert_eq!((d.test, d.synchronous), (Decided::Size, false));
+        assert!(
+            (d.margin - (0.1 - s.size_min_exponent)).abs() < 1e-12,
+            "{d:?}"
+        );
+        assert_eq!(classify(&resonance, &s, &d), Regime::AI);
+        assert_eq!(label(&resonance, &s), Regime::SIFast);
+        // A weak limit cycle below the Fano threshold is synchronous when it grows with N.
+        let weak = m(25.0, 0.7, (150.0, 60.0), 170.0);
+        let growing = SizeScaling {
+            fano_exponent: 0.5,
+            oscillation_exponent: f64::NAN,
+        };
+        let d = synchrony(&weak, &s, Some(&growing));
+        assert!(d.synchronous && d.margin > 0.0, "{d:?}");
+        assert_eq!(classify(&weak, &s, &d), Regime::SIFast);
+        // A locked cluster state: the Fano exponent aliases, the oscillation's decides.
+        let locked = SizeScaling {
+            fano_exponent: 0.0,
+            oscillation_exponent: 1.0,
+        };
+        assert!(synchrony(&weak, &s, Some(&locked)).synchronous);
+        // No finite exponent: the Fano test decides, and says so.
+        let none = SizeScaling {
+            fano_exponent: f64::NAN,
+            oscillation_exponent: f64::NAN,
+        };
+        assert_eq!(synchrony(&weak, &s, Some(&none)).test, Decided::Fano);
+        let silent = m(0.01, f64::NAN, (f64::NAN, f64::NAN), f64::NAN);
+        assert_eq!(synchrony(&silent, &s, Some(&growing)).test, Decided::None);
+    }
+
     #[test]
     fn fig8_like_measures_get_their_labels() {
         let s = ClassifierSettings::default();
         // The calibration table's full-scale rows.
         assert_eq!(
-            classify(&m(333.4, 0.001, (1085.0, 215.0), 667.0), &s),
+            label(&m(333.4, 0.001, (1085.0, 215.0), 667.0), &s),
             Regime::SR
         );
+        assert_eq!(label(&m(38.1, 0.42, (208.0, 93.0), 120.0), &s), Regime::AI);
         assert_eq!(
-            classify(&m(38.1, 0.42, (208.0, 93.0), 120.0), &s),
-            Regime::AI
-        );
-        assert_eq!(
-            classify(&m(59.4, 0.81, (663.0, 99.0), 181.0), &s),
+            label(&m(59.4, 0.81, (663.0, 99.0), 181.0), &s),
             Regime::SIFast
         );
         assert_eq!(
-            classify(&m(6.3, 0.53, (391.0, 974.0), 19.5), &s),
+            label(&m(6.3, 0.53, (391.0, 974.0), 19.5), &s),
             Regime::SISlow
         );
         let silent = m(0.01, f64::NAN, (f64::NAN, f64::NAN), f64::NAN);
-        assert_eq!(classify(&silent, &s), Regime::Quiescent);
+        assert_eq!(label(&silent, &s), Regime::Quiescent);
         // Regular but asynchronous is AR, not SR (g = 3.5, η = 1 at full scale), and an
         // asynchronous population without a CV is unclassified.
+        assert_eq!(label(&m(161.1, 0.12, (141.7, 40.1), 654.3), &s), Regime::AR);
         assert_eq!(
-            classify(&m(161.1, 0.12, (141.7, 40.1), 654.3), &s),
-            Regime::AR
-        );
-        assert_eq!(
-            classify(&m(30.0, f64::NAN, (10.0, 10.0), 50.0), &s),
+            label(&m(30.0, f64::NAN, (10.0, 10.0), 50.0), &s),
             Regime::Unclassified
         );
         // Synchronous and regular at a slow peak is still SR: the axes, not the frequency,
         // decide; the threshold is strict and read from the settings.
-        assert_eq!(
-            classify(&m(30.0, 0.05, (10.0, 900.0), 50.0), &s),
-            Regime::SR
-        );
+        assert_eq!(label(&m(30.0, 0.05, (10.0, 900.0), 50.0), &s), Regime::SR);
         let loose = ClassifierSettings {
             regular_max_cv: 0.5,
             ..s
         };
         assert_eq!(
-            classify(&m(38.1, 0.42, (208.0, 93.0), 120.0), &loose),
+            label(&m(38.1, 0.42, (208.0, 93.0), 120.0), &loose),
             Regime::AR
         );
     }

@@ -3,6 +3,7 @@
 
 pub mod classify;
 pub mod spectrum;
+pub mod synchrony;
 
 use crate::record::{PopulationSpikes, Recording};
 use serde::{Deserialize, Serialize};

@@ -294,6 +294,13 @@ fn write_summary(
         "overrides": params.overrides(),
         "measures": o.measures,
         "regime": o.regime.label(),
+        "synchrony": o.synchrony,
+        "partner": o.partner.as_ref().map(|p| serde_json::json!({
+            "N_E": p.n_e,
+            "seed": p.seed,
+            "measures": p.measures,
+            "scaling": p.scaling,
+        })),
         "theory": o.prediction,
         "work": {
             "neuron_steps": o.work.neuron_steps,
@@ -311,6 +318,35 @@ fn write_summary(
             .map_err(store::StoreError::io(path))
     })?;
     Ok(())
+}
+
+/// One line on the synchrony decision: the partner's size and exponents, or the Fano test.
+fn print_synchrony(o: &RunOutcome) {
+    use crate::analysis::synchrony::Decided;
+    let s = &o.synchrony;
+    let verdict = if s.synchronous {
+        "synchronous"
+    } else {
+        "asynchronous"
+    };
+    match (s.test, &o.partner) {
+        (Decided::Size, Some(p)) => println!(
+            "synchrony (size test): partner N_E = {} (seed {}) fires {} Hz, Fano {}; exponents κ_Fano {}, κ_osc {} → {verdict} (margin {})",
+            p.n_e,
+            p.seed,
+            fmt(p.measures.all.rate_hz, 3),
+            fmt(p.measures.fano_factor, 1),
+            fmt(p.scaling.fano_exponent, 3),
+            fmt(p.scaling.oscillation_exponent, 3),
+            fmt(s.margin, 3)
+        ),
+        (Decided::Fano, _) => println!(
+            "synchrony (Fano test{}): {verdict} (margin {} in Fano units)",
+            if o.partner.is_some() { ", the partner gave no exponent" } else { "" },
+            fmt(s.margin, 1)
+        ),
+        _ => {}
+    }
 }
 
 fn fmt(x: f64, prec: usize) -> String {
@@ -353,6 +389,7 @@ pub fn print_table(o: &RunOutcome) {
         fmt(m.spectrum_peak_share, 3),
         fmt(m.oscillation_strength, 0)
     );
+    print_synchrony(o);
     println!("regime: {}", o.regime);
     if let Some(p) = &o.prediction {
         let rates: Vec<String> = p

@@ -1159,7 +1159,7 @@ impl SweepDef {
     fn check_settings(&self, text: &str, source: &str) -> Result<(), DefinitionError> {
         let a = &self.analysis;
         let c = &self.classifier;
-        let checks: [(&str, &str, f64, bool); 10] = [
+        let checks: [(&str, &str, f64, bool); 12] = [
             ("analysis", "fano_bin_ms", a.fano_bin_ms, true),
             ("analysis", "fano_slow_bin_ms", a.fano_slow_bin_ms, true),
             ("analysis", "welch_segment_ms", a.welch_segment_ms, true),
@@ -1169,6 +1169,18 @@ impl SweepDef {
             ("classifier", "si_min_fano", c.si_min_fano, false),
             ("classifier", "si_slow_min_fano", c.si_slow_min_fano, false),
             ("classifier", "si_fast_min_hz", c.si_fast_min_hz, false),
+            (
+                "classifier",
+                "size_min_exponent",
+                c.size_min_exponent,
+                false,
+            ),
+            (
+                "classifier",
+                "size_lock_exponent",
+                c.size_lock_exponent,
+                false,
+            ),
             ("analysis", "cv_min_spikes", a.cv_min_spikes as f64, false),
         ];
         for (table, key, v, positive) in checks {
@@ -1183,6 +1195,48 @@ impl SweepDef {
                         "{v}: expected a finite number {} 1e9",
                         if positive { "in (0," } else { "in [0," }
                     ) + "]",
+                });
+            }
+        }
+        self.check_partner(text, source)
+    }
+
+    /// `partner_factor` must be a finite number in (1, 1e6]; with `synchrony = "size"` every
+    /// point must allow a partner at N/f (the first that does not is named).
+    fn check_partner(&self, text: &str, source: &str) -> Result<(), DefinitionError> {
+        use crate::analysis::synchrony::{partner_plan, PartnerPlan, SynchronyTest};
+        let c = &self.classifier;
+        let at = |key: &str| text.find(key).map_or(1, |o| line_of(text, o));
+        let f = c.partner_factor;
+        if !(f.is_finite() && f > 1.0 && f <= 1e6) {
+            return Err(DefinitionError {
+                file: source.into(),
+                line: at("partner_factor"),
+                field: "classifier.partner_factor".into(),
+                message: format!("{f}: expected a finite number in (1, 1e6] (the partner runs at N/partner_factor)"),
+            });
+        }
+        if c.synchrony != SynchronyTest::Size {
+            return Ok(());
+        }
+        // Checking every point is cheap next to running one; a huge lattice is sampled.
+        let n = self.n_points();
+        let step = (n / 100_000).max(1);
+        for p in (0..n).step_by(step) {
+            if let PartnerPlan::Impossible(why) = partner_plan(&self.params_at(p), c.synchrony, f) {
+                let coords = self
+                    .point(p)
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(DefinitionError {
+                    file: source.into(),
+                    line: at("synchrony"),
+                    field: "classifier.synchrony".into(),
+                    message: format!(
+                        "\"size\" needs a partner run at every point, but at point {p} (map coordinates {coords}) {why}; use \"auto\" (the Fano thresholds where no partner is possible) or \"fano\""
+                    ),
                 });
             }
         }

@@ -372,7 +372,10 @@ mod tests {
             back[1].same_bits(&rows[1]),
             "NaN cells are equal by their bits"
         );
-        assert_eq!(back[1], rows[1], "== compares as stored too (Value's PartialEq)");
+        assert_eq!(
+            back[1], rows[1],
+            "== compares as stored too (Value's PartialEq)"
+        );
         assert!(matches!(back[1].get("g"), Some(Value::F64(x)) if x.is_nan()));
         assert!(back[0].without_timings().get("wall_s").is_none());
     }

@@ -4,7 +4,7 @@
 
 use super::definition::SweepDef;
 use crate::analysis::{Measures, PopulationMeasures};
-use crate::run::{Prediction, RunOutcome, Timings};
+use crate::run::{PartnerRun, Prediction, RunOutcome, Timings};
 
 /// One cell of a result row. `==` compares as stored ([`Value::same_bits`]): two runs of the
 /// same seed give equal rows even where a measure is NaN (a silent network's CV, the theory's
@@ -93,7 +93,7 @@ impl Row {
 }
 
 /// Columns that hold wall-clock times (s): they differ between runs of the same seed.
-pub const TIMING_COLUMNS: [&str; 3] = ["build_s", "simulate_s", "wall_s"];
+pub const TIMING_COLUMNS: [&str; 4] = ["build_s", "simulate_s", "partner_s", "wall_s"];
 
 /// The `regime` of a run that failed; its `error` column holds the reason.
 pub const FAILED: &str = crate::regime::Regime::Failed.label();
@@ -121,6 +121,7 @@ impl Task {
 }
 
 /// What one run contributes to its row.
+#[derive(Clone, Copy)]
 pub enum RunResult<'a> {
     /// The run finished.
     Done(&'a RunOutcome),
@@ -195,6 +196,7 @@ pub fn build_row(def: &SweepDef, t: &Task, r: RunResult) -> Row {
                 build_s: f64::NAN,
                 simulate_s: f64::NAN,
                 analyse_s: f64::NAN,
+                partner_s: f64::NAN,
             };
             (&nan_m, 0, FAILED, None, t, msg)
         }
@@ -240,15 +242,51 @@ pub fn build_row(def: &SweepDef, t: &Task, r: RunResult) -> Row {
     cells.push(("n_spikes".into(), Value::U64(m.all.n_spikes)));
     cells.push(("synaptic_events".into(), Value::U64(events)));
     cells.push(("regime".into(), Value::Str(regime.into())));
+    let done = match r {
+        RunResult::Done(o) => Some(o),
+        RunResult::Failed(_) => None,
+    };
+    push_synchrony(&mut cells, done);
     push_theory(&mut cells, prediction);
     cells.push(("build_s".into(), f(timings.build_s)));
     cells.push(("simulate_s".into(), f(timings.simulate_s)));
+    cells.push(("partner_s".into(), f(timings.partner_s)));
     cells.push((
         "wall_s".into(),
-        f(timings.build_s + timings.simulate_s + timings.analyse_s),
+        f(timings.build_s + timings.simulate_s + timings.analyse_s + timings.partner_s),
     ));
     cells.push(("error".into(), Value::Str(error.to_string())));
     Row { cells }
+}
+
+/// The synchrony decision (`synchrony_test`: size, fano or empty; its margin in the test's
+/// units) and the partner run at N/f with its size exponents (NaN, 0 without a partner).
+fn push_synchrony(cells: &mut Vec<(String, Value)>, o: Option<&RunOutcome>) {
+    let sync = o.map(|o| o.synchrony);
+    let test = sync.map_or("", |s| s.test.label());
+    cells.push(("synchrony_test".into(), Value::Str(test.into())));
+    let margin = sync.map_or(f64::NAN, |s| s.margin);
+    cells.push(("synchrony_margin".into(), Value::F64(margin)));
+    let p = o.and_then(|o| o.partner.as_ref());
+    let pf = |g: fn(&PartnerRun) -> f64| Value::F64(p.map_or(f64::NAN, g));
+    cells.push(("size_exponent".into(), pf(|p| p.scaling.fano_exponent)));
+    cells.push((
+        "size_exponent_osc".into(),
+        pf(|p| p.scaling.oscillation_exponent),
+    ));
+    cells.push(("partner_N_E".into(), pf(|p| p.n_e)));
+    cells.push(("partner_seed".into(), Value::U64(p.map_or(0, |p| p.seed))));
+    cells.push(("partner_rate_hz".into(), pf(|p| p.measures.all.rate_hz)));
+    cells.push(("partner_cv_isi".into(), pf(|p| p.measures.all.cv_isi)));
+    cells.push(("partner_fano_factor".into(), pf(|p| p.measures.fano_factor)));
+    cells.push((
+        "partner_fano_factor_slow".into(),
+        pf(|p| p.measures.fano_factor_slow),
+    ));
+    cells.push((
+        "partner_oscillation_strength".into(),
+        pf(|p| p.measures.oscillation_strength),
+    ));
 }
 
 fn push_theory(cells: &mut Vec<(String, Value)>, prediction: Option<&Prediction>) {
