@@ -104,7 +104,7 @@ impl Default for ClassifierSettings {
 }
 
 /// The calibrated size-exponent threshold (see the calibration table in the module docs).
-pub const DEFAULT_SIZE_MIN_EXPONENT: f64 = 0.375;
+pub const DEFAULT_SIZE_MIN_EXPONENT: f64 = 0.35;
 
 /// Decides synchrony: by the size exponents when a partner's `size` scaling is given and
 /// finite, else by the Fano thresholds at the run's own size.

@@ -191,7 +191,7 @@ mod tests {
             PartnerPlan::Impossible(why) => assert!(why.contains("below C_E = 1000"), "{why}"),
             other => panic!("{other:?}"),
         }
-        match partner_plan(&brunel(3.0, 0.0, 0.1), SynchronyTest::Size, 4.0) {
+        match partner_plan(&brunel(1.0, 1.0, 0.1), SynchronyTest::Size, 4.0) {
             PartnerPlan::Impossible(why) => assert!(why.contains("fewer than one"), "{why}"),
             other => panic!("{other:?}"),
         }

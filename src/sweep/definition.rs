@@ -1480,6 +1480,40 @@ eta = 1.5
     }
 
     #[test]
+    fn bad_synchrony_settings_are_refused_naming_the_field() {
+        let with = |extra: &str| {
+            OK.replace(
+                "[[keep_spikes]]",
+                &format!("[classifier]\n{extra}\n[[keep_spikes]]"),
+            )
+        };
+        for bad in ["nan", "1", "0.5", "-4", "1e20"] {
+            let e = error_of(&with(&format!("partner_factor = {bad}")));
+            assert_eq!(e.field, "classifier.partner_factor", "{bad}: {e}");
+            assert!(e.message.contains("(1, 1e6]"), "{e}");
+        }
+        let e = error_of(&with("size_min_exponent = nan"));
+        assert_eq!(e.field, "classifier.size_min_exponent", "{e}");
+        let e = error_of(&with("synchrony = \"sized\""));
+        // The TOML parser names the line and the three words (not the key).
+        assert!(
+            e.line > 1 && e.to_string().contains("`auto`, `size`, `fano`"),
+            "{e}"
+        );
+        // N_E = 400 at epsilon = 0.1 (C_E = 40) has a partner at 100; at epsilon = 0.4
+        // (C_E = 160) N/4 = 100 is below C_E, so "size" is refused and "auto" is not.
+        SweepDef::parse(&with("synchrony = \"size\""), "ok.toml").unwrap();
+        let dense = with("synchrony = \"size\"").replace("N_I = 100", "N_I = 100\nepsilon = 0.4");
+        let e = error_of(&dense);
+        assert_eq!(e.field, "classifier.synchrony", "{e}");
+        assert!(
+            e.message.contains("below C_E = 160") && e.message.contains("point 0"),
+            "{e}"
+        );
+        SweepDef::parse(&dense.replace("\"size\"", "\"auto\""), "ok.toml").unwrap();
+    }
+
+    #[test]
     fn bad_definitions_name_file_line_field_and_expectation() {
         let e = error_of("name = \"x\"\nmodel = \"brunel\"\nseed = [");
         assert_eq!(
