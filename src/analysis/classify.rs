@@ -7,8 +7,9 @@
 //! quiescent. *Synchrony* ([`synchrony`]): with a partner run at N/f
 //! ([`super::synchrony`]), synchronous when the Fano factor's size exponent reaches
 //! `size_min_exponent` or the oscillation strength's reaches `size_lock_exponent`; without
-//! one, when the Fano factor of the spike count reaches `si_min_fano` in 2 ms bins or
-//! `si_slow_min_fano` in 10 ms bins.
+//! one, when the spectral peak over the Poisson floor reaches `lock_min_oscillation` (a
+//! locked cluster state) or the Fano factor of the spike count reaches `si_min_fano` in 2 ms
+//! bins or `si_slow_min_fano` in 10 ms bins.
 //! *Regularity*: the mean per-neuron CV of ISI is below `regular_max_cv` (the threshold the
 //! theory's label reads too). Synchronous and regular → SR; synchronous and irregular → SI,
 //! fast when the spectral peak is at or above `si_fast_min_hz`, else slow (also when no
@@ -103,6 +104,12 @@ pub struct ClassifierSettings {
     /// ...or when the spectral peak over the Poisson floor grows at least this fast (the
     /// SR cluster states, whose fast period aliases the Fano bins, give κ ≈ 1.0–1.16).
     pub size_lock_exponent: f64,
+    /// Without a partner, a population whose spectral peak over the Poisson floor
+    /// (`oscillation_strength`) reaches this is locked, i.e. synchronous, whatever its Fano
+    /// factor: the quick map's two-cluster SR states give 2.8 × 10⁵ at N = 3,125, its
+    /// asynchronous states ≤ 1.03 × 10⁴ (3 seeds); the Fano factor of those SR states
+    /// (260–334) straddles `si_min_fano`.
+    pub lock_min_oscillation: f64,
 }
 
 impl Default for ClassifierSettings {
@@ -117,6 +124,7 @@ impl Default for ClassifierSettings {
             partner_factor: 4.0,
             size_min_exponent: DEFAULT_SIZE_MIN_EXPONENT,
             size_lock_exponent: 0.9,
+            lock_min_oscillation: 5.0e4,
         }
     }
 }
@@ -125,7 +133,7 @@ impl Default for ClassifierSettings {
 pub const DEFAULT_SIZE_MIN_EXPONENT: f64 = 0.35;
 
 /// Decides synchrony: by the size exponents when a partner's `size` scaling is given and
-/// finite, else by the Fano thresholds at the run's own size.
+/// finite, else by the lock and Fano thresholds at the run's own size.
 pub fn synchrony(m: &Measures, s: &ClassifierSettings, size: Option<&SizeScaling>) -> Synchrony {
     if !(m.all.rate_hz >= s.quiescent_max_hz) {
         return Synchrony {
@@ -144,6 +152,13 @@ pub fn synchrony(m: &Measures, s: &ClassifierSettings, size: Option<&SizeScaling
                 margin,
             };
         }
+    }
+    if m.oscillation_strength >= s.lock_min_oscillation {
+        return Synchrony {
+            test: Decided::Lock,
+            synchronous: true,
+            margin: m.oscillation_strength - s.lock_min_oscillation,
+        };
     }
     let margin = (m.fano_factor - s.si_min_fano).max(m.fano_factor_slow - s.si_slow_min_fano);
     Synchrony {
@@ -251,6 +266,30 @@ mod tests {
         assert_eq!(synchrony(&weak, &s, Some(&none)).test, Decided::Fano);
         let silent = m(0.01, f64::NAN, (f64::NAN, f64::NAN), f64::NAN);
         assert_eq!(synchrony(&silent, &s, Some(&growing)).test, Decided::None);
+    }
+
+    #[test]
+    fn without_a_partner_a_locked_oscillation_is_synchronous_whatever_its_fano_factor() {
+        let s = ClassifierSettings::default();
+        // The quick map's two-cluster state: CV ≈ 0, FF 2 ms just under the threshold.
+        let mut cluster = m(333.0, 0.002, (265.0, 40.0), 666.0);
+        cluster.oscillation_strength = 2.8e5;
+        let d = synchrony(&cluster, &s, None);
+        assert_eq!((d.test, d.synchronous), (Decided::Lock, true));
+        assert!((d.margin - (2.8e5 - s.lock_min_oscillation)).abs() < 1e-6);
+        assert_eq!(classify(&cluster, &s, &d), Regime::SR);
+        // The AR states at g = 3.5 (strength ≤ 1e4) stay asynchronous by the Fano test.
+        let mut ar = m(228.0, 0.12, (140.0, 9.0), 660.0);
+        ar.oscillation_strength = 7.8e3;
+        let d = synchrony(&ar, &s, None);
+        assert_eq!((d.test, d.synchronous), (Decided::Fano, false));
+        assert_eq!(classify(&ar, &s, &d), Regime::AR);
+        // With a partner the size exponents decide, not the lock.
+        let flat = SizeScaling {
+            fano_exponent: 0.0,
+            oscillation_exponent: 0.0,
+        };
+        assert_eq!(synchrony(&cluster, &s, Some(&flat)).test, Decided::Size);
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub enum Decided {
     Size,
     /// The Fano thresholds at the run's own size.
     Fano,
+    /// No partner, but the spectral peak over the Poisson floor reaches
+    /// `lock_min_oscillation`: a locked (cluster) state.
+    Lock,
     /// Nothing to decide: the run is quiescent (or failed).
     None,
 }
@@ -55,6 +58,7 @@ impl Decided {
         match self {
             Decided::Size => "size",
             Decided::Fano => "fano",
+            Decided::Lock => "lock",
             Decided::None => "",
         }
     }
@@ -100,7 +104,8 @@ pub struct Synchrony {
     pub synchronous: bool,
     /// Distance to the threshold in the test's own units, positive when synchronous: the
     /// larger of (κ_Fano − size_min_exponent) and (κ_osc − size_lock_exponent) for the size
-    /// test, of (FF − si_min_fano) and (FF_slow − si_slow_min_fano) for the Fano test.
+    /// test, of (FF − si_min_fano) and (FF_slow − si_slow_min_fano) for the Fano test, and
+    /// oscillation_strength − lock_min_oscillation for the lock test.
     pub margin: f64,
 }
 

@@ -345,6 +345,11 @@ fn print_synchrony(o: &RunOutcome) {
             if o.partner.is_some() { ", the partner gave no exponent" } else { "" },
             fmt(s.margin, 1)
         ),
+        (Decided::Lock, _) => println!(
+            "synchrony (lock test, no partner): oscillation strength {} → {verdict} (margin {})",
+            fmt(o.measures.oscillation_strength, 0),
+            fmt(s.margin, 0)
+        ),
         _ => {}
     }
 }

@@ -1159,7 +1159,7 @@ impl SweepDef {
     fn check_settings(&self, text: &str, source: &str) -> Result<(), DefinitionError> {
         let a = &self.analysis;
         let c = &self.classifier;
-        let checks: [(&str, &str, f64, bool); 12] = [
+        let checks: [(&str, &str, f64, bool); 13] = [
             ("analysis", "fano_bin_ms", a.fano_bin_ms, true),
             ("analysis", "fano_slow_bin_ms", a.fano_slow_bin_ms, true),
             ("analysis", "welch_segment_ms", a.welch_segment_ms, true),
@@ -1179,6 +1179,12 @@ impl SweepDef {
                 "classifier",
                 "size_lock_exponent",
                 c.size_lock_exponent,
+                false,
+            ),
+            (
+                "classifier",
+                "lock_min_oscillation",
+                c.lock_min_oscillation,
                 false,
             ),
             ("analysis", "cv_min_spikes", a.cv_min_spikes as f64, false),
