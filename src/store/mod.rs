@@ -93,9 +93,36 @@ pub fn check_regular(path: &Path) -> Result<(), StoreError> {
     })
 }
 
-/// The whole of a regular file ([`check_regular`] first, so a FIFO never blocks).
+/// The most bytes of a text file brunel reads whole (a sweep definition, a lock file, a
+/// script): far above any real one, and refused by its size before a byte is read, so a
+/// planted sparse file of gigabytes costs neither memory nor minutes.
+pub const MAX_TEXT_FILE_BYTES: u64 = 64 << 20;
+
+/// The most bytes of a data file (a part or spike file) brunel reads whole: a quarter of
+/// the memory a network may use, so reading it, with its decoded copy, cannot exhaust it.
+pub fn max_data_file_bytes() -> u64 {
+    (crate::model::spec::memory_limit_bytes() / 4.0) as u64
+}
+
+/// The whole of a regular file ([`check_regular`] first, so a FIFO never blocks) of at most
+/// [`max_data_file_bytes`].
 pub fn read_regular(path: &Path) -> Result<Vec<u8>, StoreError> {
+    read_regular_max(path, max_data_file_bytes())
+}
+
+/// The whole of a regular file of at most `max_bytes`: a larger one is refused, naming its
+/// size, before it is opened.
+pub fn read_regular_max(path: &Path, max_bytes: u64) -> Result<Vec<u8>, StoreError> {
     check_regular(path)?;
+    let len = std::fs::metadata(path).map_err(StoreError::io(path))?.len();
+    if len > max_bytes {
+        return Err(StoreError::Io {
+            path: path.display().to_string(),
+            error: std::io::Error::other(format!(
+                "{len} bytes, more than the {max_bytes} brunel reads of such a file: not a file brunel wrote (move it away)"
+            )),
+        });
+    }
     std::fs::read(path).map_err(StoreError::io(path))
 }
 

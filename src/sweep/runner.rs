@@ -199,7 +199,7 @@ pub fn check_or_write_definition(def: &SweepDef, layout: &Layout) -> Result<(), 
 /// otherwise the folder holds another sweep.
 pub fn check_definition(def: &SweepDef, layout: &Layout) -> Result<(), SweepError> {
     let path = layout.definition();
-    let existing = store::read_regular(&path)?;
+    let existing = store::read_regular_max(&path, store::MAX_TEXT_FILE_BYTES)?;
     let found = super::definition::text_hash(&existing);
     if found == def.hash {
         return Ok(());
