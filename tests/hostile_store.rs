@@ -177,3 +177,60 @@ fn a_full_disk_whose_space_comes_back_during_the_retries_completes_with_exit_0()
     drop(disk);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn planted_huge_files_are_refused_or_quarantined_without_being_read() {
+    // Hostile pass (issue 20): a sparse 64 GB file in data/ was read whole (an allocation of
+    // its size, or minutes of zeros) before it was found damaged; a 3 GB definition took
+    // 45 s and 6 GB of memory to be refused; merge of a complete folder said nothing of a
+    // damaged part file it left out (which breaks a dataset reader of data/).
+    let d = scratch("hugefiles");
+    std::fs::write(d.join("s.toml"), small_sweep("hf", 2, 1, 1, 300.0, 400)).unwrap();
+    run_ok(&["sweep", "s.toml", "--out", "x", "--no-plots"], &d, 120);
+    let reference = rows(&d.join("x"));
+    let big = d.join("x/data/big.parquet");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(64 << 30).unwrap();
+    drop(f);
+    let o = run_env(&["merge", "x", "--no-plots"], &d, &[], 60);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("big.parquet") && err.contains("damaged") && err.contains("no Parquet footer"),
+        "{err}"
+    );
+    let o = run_ok(&["sweep", "s.toml", "--out", "x", "--no-plots"], &d, 60);
+    assert!(
+        stderr(&o).contains("quarantine/big.parquet.1"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!big.exists());
+    assert_eq!(rows(&d.join("x")), reference);
+    // A huge definition, given or in the folder, is refused by its size.
+    let huge = d.join("huge.toml");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let o = run_env(&["sweep", "huge.toml", "--out", "y"], &d, &[], 60);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("huge.toml") && err.contains("bytes, more than"),
+        "{err}"
+    );
+    assert!(!d.join("y").exists());
+    let def = d.join("x/definition.toml");
+    std::fs::rename(&huge, &def).unwrap();
+    for args in [
+        &["sweep", "s.toml", "--out", "x", "--no-plots"][..],
+        &["merge", "x", "--no-plots"][..],
+    ] {
+        let o = run_env(args, &d, &[], 60);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("x/definition.toml"), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}
