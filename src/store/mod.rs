@@ -159,7 +159,14 @@ pub fn write_atomic_via(
 ) -> Result<(), StoreError> {
     let tmp = tmp.to_path_buf();
     let result = (|| {
-        let mut f = File::create(&tmp).map_err(StoreError::io(&tmp))?;
+        // A stale file or a planted link at the temporary name goes first (removing a link
+        // removes the link), and the file is created new: never written through a link.
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(StoreError::io(&tmp))?;
         write(&mut f)?;
         f.flush().map_err(StoreError::io(&tmp))?;
         f.sync_all().map_err(StoreError::io(&tmp))?;
@@ -630,6 +637,14 @@ mod tests {
             .unwrap()
             .contains(&("k".to_string(), "v".to_string())));
         assert!(!temp_path(&path).exists());
+        // A link planted at the temporary name is replaced, not written through.
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        std::os::unix::fs::symlink(&victim, temp_path(&path)).unwrap();
+        write_parquet(&path, &mut df, &[]).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(read_parquet(&path).unwrap(), df);
+        assert!(temp_path(&path).symlink_metadata().is_err());
         // A truncated file is detected.
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
