@@ -234,3 +234,40 @@ fn planted_huge_files_are_refused_or_quarantined_without_being_read() {
     }
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn a_folder_refused_for_a_foreign_part_has_no_part_quarantined_first() {
+    // Hostile pass (issue 20, "a refusal writes nothing"): a damaged part sorted before a
+    // foreign one was moved to quarantine/ before the foreign part refused the folder.
+    let d = scratch("refusequar");
+    std::fs::write(d.join("s.toml"), small_sweep("rq", 2, 1, 1, 300.0, 400)).unwrap();
+    std::fs::write(d.join("o.toml"), small_sweep("other", 2, 1, 1, 300.0, 400)).unwrap();
+    run_ok(&["sweep", "s.toml", "--out", "x", "--no-plots"], &d, 120);
+    run_ok(&["sweep", "o.toml", "--out", "o", "--no-plots"], &d, 120);
+    std::fs::write(d.join("x/data/a-damaged.parquet"), "not parquet").unwrap();
+    let foreign = std::fs::read_dir(d.join("o/data"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::copy(&foreign, d.join("x/data/z-foreign.parquet")).unwrap();
+    let o = run_env(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        60,
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("z-foreign.parquet") && err.contains("different definition"),
+        "{err}"
+    );
+    assert!(
+        d.join("x/data/a-damaged.parquet").exists(),
+        "moved before the refusal"
+    );
+    assert!(!d.join("x/quarantine").exists());
+    std::fs::remove_dir_all(&d).unwrap();
+}

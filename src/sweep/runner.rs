@@ -284,7 +284,9 @@ pub fn collect_rows(
 ) -> Result<(Vec<Row>, Vec<String>), SweepError> {
     let mut rows: std::collections::BTreeMap<(u32, u32), (Row, usize)> = Default::default();
     let mut files: Vec<PathBuf> = Vec::new();
-    let mut damaged = Vec::new();
+    // Damaged parts are moved (or reported) only once every part has been read: a folder
+    // refused for a foreign part or a conflict is left as it was.
+    let mut bad: Vec<(PathBuf, StoreError)> = Vec::new();
     for part in layout.part_files()? {
         match read_part(&part) {
             Ok((r, md)) => {
@@ -305,7 +307,7 @@ pub fn collect_rows(
                         path: part.display().to_string(),
                         message,
                     };
-                    damaged.push(handle_damage(layout, &part, e, on_damage)?);
+                    bad.push((part.clone(), e));
                     continue;
                 }
                 files.push(part.clone());
@@ -319,9 +321,13 @@ pub fn collect_rows(
                 // Not damage: the file could not be read at all (permissions, I/O).
                 return Err(StoreError::Io { path, error }.into());
             }
-            Err(e) => damaged.push(handle_damage(layout, &part, e, on_damage)?),
+            Err(e) => bad.push((part.clone(), e)),
         }
     }
+    let damaged = bad
+        .into_iter()
+        .map(|(part, e)| handle_damage(layout, &part, e, on_damage))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((rows.into_values().map(|(r, _)| r).collect(), damaged))
 }
 
