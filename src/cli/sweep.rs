@@ -385,7 +385,8 @@ fn warn_damaged(damaged: &[String]) {
 
 pub fn merge_cmd(dir: &Path, no_plots: bool, limits: &LimitArgs) -> anyhow::Result<()> {
     let stop = stop_flag()?;
-    let rows = merge(dir, &limits.limits())?;
+    let (rows, damaged) = merge(dir, &limits.limits())?;
+    warn_damaged(&damaged);
     let def = folder_definition_with(dir, &limits.limits())?;
     let layout = Layout::new(dir);
     println!(

@@ -261,7 +261,7 @@ impl ShardLock {
                 continue;
             }
             let path = e.path();
-            let text = super::read_regular(&path)
+            let text = super::read_regular_max(&path, super::MAX_TEXT_FILE_BYTES)
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             let owner = match parse_owner(&text) {

@@ -93,9 +93,36 @@ pub fn check_regular(path: &Path) -> Result<(), StoreError> {
     })
 }
 
-/// The whole of a regular file ([`check_regular`] first, so a FIFO never blocks).
+/// The most bytes of a text file brunel reads whole (a sweep definition, a lock file, a
+/// script): far above any real one, and refused by its size before a byte is read, so a
+/// planted sparse file of gigabytes costs neither memory nor minutes.
+pub const MAX_TEXT_FILE_BYTES: u64 = 64 << 20;
+
+/// The most bytes of a data file (a part or spike file) brunel reads whole: a quarter of
+/// the memory a network may use, so reading it, with its decoded copy, cannot exhaust it.
+pub fn max_data_file_bytes() -> u64 {
+    (crate::model::spec::memory_limit_bytes() / 4.0) as u64
+}
+
+/// The whole of a regular file ([`check_regular`] first, so a FIFO never blocks) of at most
+/// [`max_data_file_bytes`].
 pub fn read_regular(path: &Path) -> Result<Vec<u8>, StoreError> {
+    read_regular_max(path, max_data_file_bytes())
+}
+
+/// The whole of a regular file of at most `max_bytes`: a larger one is refused, naming its
+/// size, before it is opened.
+pub fn read_regular_max(path: &Path, max_bytes: u64) -> Result<Vec<u8>, StoreError> {
     check_regular(path)?;
+    let len = std::fs::metadata(path).map_err(StoreError::io(path))?.len();
+    if len > max_bytes {
+        return Err(StoreError::Io {
+            path: path.display().to_string(),
+            error: std::io::Error::other(format!(
+                "{len} bytes, more than the {max_bytes} brunel reads of such a file: not a file brunel wrote (move it away)"
+            )),
+        });
+    }
     std::fs::read(path).map_err(StoreError::io(path))
 }
 
@@ -132,7 +159,14 @@ pub fn write_atomic_via(
 ) -> Result<(), StoreError> {
     let tmp = tmp.to_path_buf();
     let result = (|| {
-        let mut f = File::create(&tmp).map_err(StoreError::io(&tmp))?;
+        // A stale file or a planted link at the temporary name goes first (removing a link
+        // removes the link), and the file is created new: never written through a link.
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(StoreError::io(&tmp))?;
         write(&mut f)?;
         f.flush().map_err(StoreError::io(&tmp))?;
         f.sync_all().map_err(StoreError::io(&tmp))?;
@@ -603,6 +637,14 @@ mod tests {
             .unwrap()
             .contains(&("k".to_string(), "v".to_string())));
         assert!(!temp_path(&path).exists());
+        // A link planted at the temporary name is replaced, not written through.
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        std::os::unix::fs::symlink(&victim, temp_path(&path)).unwrap();
+        write_parquet(&path, &mut df, &[]).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(read_parquet(&path).unwrap(), df);
+        assert!(temp_path(&path).symlink_metadata().is_err());
         // A truncated file is detected.
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();

@@ -1148,10 +1148,19 @@ impl SweepDef {
             field: "file".into(),
             message: format!("cannot read: {e}"),
         };
-        if let Err(crate::store::StoreError::Io { error, .. }) = crate::store::check_regular(path) {
-            return Err(cannot(error.to_string()));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| cannot(e.to_string()))?;
+        let bytes = match crate::store::read_regular_max(path, crate::store::MAX_TEXT_FILE_BYTES) {
+            Ok(b) => b,
+            Err(crate::store::StoreError::Io { error, .. }) => {
+                return Err(cannot(error.to_string()))
+            }
+            Err(e) => return Err(cannot(e.to_string())),
+        };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            cannot(format!(
+                "not UTF-8 text (an invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         SweepDef::parse_with(&text, &path.display().to_string(), limits)
     }
 

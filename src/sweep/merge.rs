@@ -175,8 +175,9 @@ pub fn gather(def: &SweepDef, layout: &Layout) -> Result<Gathered, MergeError> {
     })
 }
 
-/// Checks completeness and writes `results.parquet`; returns the rows written.
-pub fn merge(dir: &Path, limits: &Limits) -> Result<Vec<Row>, MergeError> {
+/// Checks completeness and writes `results.parquet`; returns the rows written and the
+/// damaged part files that were left out (`path: why`; their runs are in other files).
+pub fn merge(dir: &Path, limits: &Limits) -> Result<(Vec<Row>, Vec<String>), MergeError> {
     let def = folder_definition_with(dir, limits)?;
     let layout = Layout::new(dir);
     let Gathered {
@@ -236,5 +237,5 @@ pub fn merge(dir: &Path, limits: &Limits) -> Result<Vec<Row>, MergeError> {
         .map_err(crate::store::StoreError::io(&layout.tmp()))
         .map_err(SweepError::from)?;
     write_part(&tmp_name(&layout.tmp(), &path), &path, &rows, &md).map_err(SweepError::from)?;
-    Ok(rows)
+    Ok((rows, damaged))
 }

@@ -254,9 +254,11 @@ pub fn read_part(path: &Path) -> Result<(Vec<Row>, Vec<(String, String)>), Store
         path: path.display().to_string(),
         message,
     };
+    // The footer first (its few bytes at the end): a file that is not Parquet at all, a
+    // sparse file of zeros say, is found without reading the rest.
+    let md = crate::store::read_metadata(path)?;
     let bytes = crate::store::read_regular(path)?;
     verify_file_checksum(&bytes).map_err(damaged)?;
-    let md = crate::store::read_metadata(path)?;
     let df = crate::store::read_parquet_bytes(path, &bytes)?;
     if let Some(col) = df.columns().iter().find(|c| c.null_count() > 0) {
         return Err(damaged(format!(

@@ -199,7 +199,7 @@ pub fn check_or_write_definition(def: &SweepDef, layout: &Layout) -> Result<(), 
 /// otherwise the folder holds another sweep.
 pub fn check_definition(def: &SweepDef, layout: &Layout) -> Result<(), SweepError> {
     let path = layout.definition();
-    let existing = store::read_regular(&path)?;
+    let existing = store::read_regular_max(&path, store::MAX_TEXT_FILE_BYTES)?;
     let found = super::definition::text_hash(&existing);
     if found == def.hash {
         return Ok(());
@@ -284,7 +284,9 @@ pub fn collect_rows(
 ) -> Result<(Vec<Row>, Vec<String>), SweepError> {
     let mut rows: std::collections::BTreeMap<(u32, u32), (Row, usize)> = Default::default();
     let mut files: Vec<PathBuf> = Vec::new();
-    let mut damaged = Vec::new();
+    // Damaged parts are moved (or reported) only once every part has been read: a folder
+    // refused for a foreign part or a conflict is left as it was.
+    let mut bad: Vec<(PathBuf, StoreError)> = Vec::new();
     for part in layout.part_files()? {
         match read_part(&part) {
             Ok((r, md)) => {
@@ -305,7 +307,7 @@ pub fn collect_rows(
                         path: part.display().to_string(),
                         message,
                     };
-                    damaged.push(handle_damage(layout, &part, e, on_damage)?);
+                    bad.push((part.clone(), e));
                     continue;
                 }
                 files.push(part.clone());
@@ -319,9 +321,13 @@ pub fn collect_rows(
                 // Not damage: the file could not be read at all (permissions, I/O).
                 return Err(StoreError::Io { path, error }.into());
             }
-            Err(e) => damaged.push(handle_damage(layout, &part, e, on_damage)?),
+            Err(e) => bad.push((part.clone(), e)),
         }
     }
+    let damaged = bad
+        .into_iter()
+        .map(|(part, e)| handle_damage(layout, &part, e, on_damage))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((rows.into_values().map(|(r, _)| r).collect(), damaged))
 }
 
@@ -747,37 +753,81 @@ fn run_todo(
         writer,
         report,
         write_error: None,
+        spikes_error: None,
         halt: &halt,
         progress,
     };
-    let (tx, rx) = mpsc::channel::<Finished>();
     // Greedy list scheduling: every worker takes the next run of `todo` (longest predicted
     // first) when it is free, so the last runs to start are the short ones. (A parallel
     // iterator would hand each thread a contiguous half of the list, the long runs to one.)
+    // Runs before `next` have started; after a write that failed and then succeeded on a
+    // retry (space came back), the runs not started yet are run in another round.
     let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        let (todo, halt, next) = (&todo, &halt, &next);
-        scope.spawn(move || {
-            pool.broadcast(|_| {
-                let tx = tx.clone();
-                loop {
-                    if stop.load(Ordering::SeqCst) || halt.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    let Some(t) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else {
-                        return;
-                    };
-                    let _ = tx.send(run_guarded(def, layout, *t, stop));
-                }
-            });
-            // The workers' senders are gone; dropping this one ends `receive_all`.
-            drop(tx);
-        });
-        c.receive_all(&rx, opts.flush_every);
-    });
+    loop {
+        let round = Round {
+            pool: &pool,
+            def,
+            layout,
+            todo: &todo,
+            next: &next,
+            stop,
+        };
+        round.run(&mut c, opts.flush_every);
+        c.commit_remaining(opts.write_retries, opts.write_retry_pause);
+        let left = todo.len().saturating_sub(next.load(Ordering::SeqCst));
+        if !c.recovered(stop, left) {
+            break;
+        }
+    }
     c.progress.finished();
-    c.commit_remaining(opts.write_retries, opts.write_retry_pause);
     Ok(c.finish())
+}
+
+/// The runs of one call and the workers that take them in turn.
+struct Round<'r> {
+    pool: &'r rayon::ThreadPool,
+    def: &'r SweepDef,
+    layout: &'r Layout,
+    todo: &'r [Task],
+    /// Index of the next run to start.
+    next: &'r AtomicUsize,
+    stop: &'r AtomicBool,
+}
+
+impl Round<'_> {
+    /// Runs `todo[next..]` until every run has started and finished, the stop flag is set or
+    /// a write failed (`c.halt`); `c` takes the rows and commits them.
+    fn run(&self, c: &mut Collector, flush_every: Duration) {
+        let (tx, rx) = mpsc::channel::<Finished>();
+        let Round {
+            pool,
+            def,
+            layout,
+            todo,
+            next,
+            stop,
+        } = *self;
+        let halt = c.halt;
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                pool.broadcast(|_| {
+                    let tx = tx.clone();
+                    loop {
+                        if stop.load(Ordering::SeqCst) || halt.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        let Some(t) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else {
+                            return;
+                        };
+                        let _ = tx.send(run_guarded(def, layout, *t, stop));
+                    }
+                });
+                // The workers' senders are gone; dropping this one ends `receive_all`.
+                drop(tx);
+            });
+            c.receive_all(&rx, flush_every);
+        });
+    }
 }
 
 /// Whether a row is of a run that finished (failed rows have NaN timings).
@@ -789,8 +839,12 @@ fn failure_free(row: &Row) -> bool {
 struct Collector<'a, 'p> {
     writer: PartWriter<'a>,
     report: SweepReport,
-    /// The first write that failed; no new runs start after it.
+    /// The part-file write that failed and was not yet followed by one that succeeded; no
+    /// new runs start after it.
     write_error: Option<StoreError>,
+    /// The first run whose kept spikes could not be written, and how many such runs were
+    /// lost (redone on resume): a later part file that commits does not bring them back.
+    spikes_error: Option<(StoreError, usize)>,
     halt: &'a AtomicBool,
     progress: &'p mut dyn SweepObserver,
 }
@@ -829,13 +883,34 @@ impl Collector<'_, '_> {
                 self.report.done_now += 1;
                 self.progress.run_done();
             }
-            Finished::WriteFailed(e) => self.stop_writing(e),
+            Finished::WriteFailed(e) => {
+                self.halt.store(true, Ordering::SeqCst);
+                self.spikes_error.get_or_insert((e, 0)).1 += 1;
+            }
         }
     }
 
     fn stop_writing(&mut self, e: StoreError) {
         self.halt.store(true, Ordering::SeqCst);
         self.write_error.get_or_insert(e);
+    }
+
+    /// After [`Self::commit_remaining`]: whether a write had halted the workers and the
+    /// retry committed every finished run (space came back), with `left` runs not started
+    /// and no stop asked; then the halt is lifted and the caller runs them.
+    fn recovered(&mut self, stop: &AtomicBool, left: usize) -> bool {
+        let go_on = self.halt.load(Ordering::SeqCst)
+            && self.write_error.is_none()
+            && self.spikes_error.is_none()
+            && !stop.load(Ordering::SeqCst)
+            && left > 0;
+        if go_on {
+            self.progress.warning(&format!(
+                "the retry committed every finished run; going on with the {left} run(s) not started yet"
+            ));
+            self.halt.store(false, Ordering::SeqCst);
+        }
+        go_on
     }
 
     fn flush_now(&mut self) {
@@ -852,12 +927,14 @@ impl Collector<'_, '_> {
     }
 
     /// Commits what is pending; after a failed write, retries `retries` times `pause` apart
-    /// (space may be freed meanwhile).
+    /// (space may be freed meanwhile). A write that succeeds clears the earlier failure:
+    /// every finished run is committed, so nothing was lost.
     fn commit_remaining(&mut self, retries: u32, pause: Duration) {
         for attempt in 0..=retries {
             match self.writer.flush() {
                 Ok(Some(p)) => {
                     self.report.parts_written.push(p);
+                    self.write_error = None;
                     return;
                 }
                 Ok(None) => return,
@@ -879,12 +956,15 @@ impl Collector<'_, '_> {
         }
     }
 
-    /// The report: runs still pending after a failed write are lost (redone on resume).
+    /// The report: runs still pending after a failed write are lost (redone on resume), and
+    /// so are runs whose kept spikes could not be written.
     fn finish(mut self) -> SweepReport {
-        if let Some(e) = self.write_error.take() {
+        let spikes = self.spikes_error.take();
+        let spikes_lost = spikes.as_ref().map_or(0, |s| s.1);
+        if let Some(e) = self.write_error.take().or(spikes.map(|s| s.0)) {
             let lost = self.writer.pending.len();
             self.report.done_now -= lost;
-            self.report.lost_runs = lost;
+            self.report.lost_runs = lost + spikes_lost;
             self.report.write_error = Some(e.to_string());
         }
         let r = &mut self.report;

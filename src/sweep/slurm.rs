@@ -601,7 +601,7 @@ pub fn resolve_path(path: &Path) -> Result<PathBuf, SlurmError> {
 /// write it when they start. Reads only.
 pub fn check_folder_definition(def: &SweepDef, layout: &Layout) -> Result<(), SlurmError> {
     let path = layout.definition();
-    let existing = match crate::store::read_regular(&path) {
+    let existing = match crate::store::read_regular_max(&path, crate::store::MAX_TEXT_FILE_BYTES) {
         Ok(bytes) => bytes,
         Err(StoreError::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
             return Ok(())
