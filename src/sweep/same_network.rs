@@ -7,8 +7,13 @@ use super::definition::same_value;
 use super::SweepDef;
 use std::collections::BTreeSet;
 
+/// Parameters that only choose what is recorded (sampled voltages), not the network, its
+/// spikes or its labels: two sweeps may differ in them.
+const RECORDING_ONLY: [&str; 2] = ["v_sample_n", "v_sample_every_ms"];
+
 /// Every field in which `a` and `b` differ, as `field: A vs B` (empty when they match).
-/// Parameters swept by either sweep (its map axes and facets) are not compared.
+/// Parameters swept by either sweep (its map axes and facets) and [`RECORDING_ONLY`] ones are
+/// not compared.
 pub fn differing_fields(a: &SweepDef, b: &SweepDef) -> Vec<String> {
     if a.model.name != b.model.name {
         return vec![format!("model: {} vs {}", a.model.name, b.model.name)];
@@ -17,7 +22,7 @@ pub fn differing_fields(a: &SweepDef, b: &SweepDef) -> Vec<String> {
     let mut out: Vec<String> = a
         .base
         .iter()
-        .filter(|(name, _)| !swept.contains(*name))
+        .filter(|(name, _)| !swept.contains(*name) && !RECORDING_ONLY.contains(name))
         .filter_map(|(name, x)| {
             let y = b.base.get(name);
             (!same_value(x, y)).then(|| format!("{name}: {x} vs {y}"))
@@ -64,4 +69,44 @@ fn settings_differences(
             (!same).then(|| format!("{table}.{k}: {x} vs {y}"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "name = \"a\"\nmodel = \"brunel\"\nseed = 1\nduration_ms = 300\nwarmup_ms = 100\n[fixed]\nN_E = 400\nN_I = 100\nv_sample_n = 40\n[[axis]]\nparam = \"g\"\nvalues = [4, 5]\n[[axis]]\nparam = \"eta\"\nvalues = [1, 2]\n";
+
+    fn def(text: &str) -> SweepDef {
+        SweepDef::parse(text, "t.toml").unwrap()
+    }
+
+    #[test]
+    fn swept_and_recording_parameters_are_not_differences() {
+        let a = def(A);
+        // Other axis values, seed, recording: the same network.
+        let b = def(&A
+            .replace("[4, 5]", "[2, 4, 6]")
+            .replace("seed = 1", "seed = 9")
+            .replace("v_sample_n = 40", "v_sample_n = 0"));
+        assert!(differing_fields(&a, &b).is_empty());
+        // A parameter swept by one of them only is not compared either.
+        let c = def(&A
+            .replace("param = \"g\"", "param = \"J\"")
+            .replace("[4, 5]", "[0.1, 0.2]"));
+        assert!(!differing_fields(&a, &c)
+            .iter()
+            .any(|f| f.starts_with("J:") || f.starts_with("g:")));
+        let d = def(&format!(
+            "{}[analysis]\nfano_bin_ms = 5\n",
+            A.replace("warmup_ms = 100", "warmup_ms = 50")
+        ));
+        assert_eq!(
+            differing_fields(&a, &d),
+            vec![
+                "warmup_ms: 100 vs 50".to_string(),
+                "analysis.fano_bin_ms: 2.0 vs 5.0".to_string()
+            ]
+        );
+    }
 }
