@@ -40,6 +40,14 @@ fn def_case(what: &'static str, toml: String, expect: &[&'static str]) -> Case {
     }
 }
 
+/// `brunel ARGS` with a definition written to x.toml first.
+fn def_args_case(what: &'static str, toml: String, args: &[&str], expect: &[&'static str]) -> Case {
+    Case {
+        definition: Some(toml),
+        ..case(what, args, expect)
+    }
+}
+
 const BASE: &str = "name = \"h\"\nmodel = \"brunel\"\nseed = 1\nduration_ms = 300\nwarmup_ms = 100\n[fixed]\nN_E = 400\nN_I = 100\nepsilon = 0.2\n[[axis]]\nparam = \"g\"\nvalues = [4, 5]\n[[axis]]\nparam = \"eta\"\nvalues = [1, 2]\n";
 
 fn base_with(from: &str, to: &str) -> String {
@@ -63,6 +71,11 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     out
+}
+
+/// BASE refined one level.
+fn adaptive_with(refine: &str) -> String {
+    format!("{BASE}[refine]\nlevels = 1\n{refine}")
 }
 
 fn cases() -> Vec<Case> {
@@ -123,6 +136,35 @@ fn cases() -> Vec<Case> {
         def_case("points with different parameters", "name = \"h\"\nmodel = \"brunel\"\nseed = 1\n[[point]]\ng = 3\neta = 2\n[[point]]\ng = 4\nJ = 0.2\n".into(), &["point[1]", "same parameters"]),
         def_case("axis and point together", format!("{BASE}[[point]]\ng = 3\neta = 2\n"), &["point", "not both"]),
         def_case("no axis at all", "name = \"h\"\nmodel = \"brunel\"\nseed = 1\n".into(), &["axis", "at least one"]),
+        // --- issue 20: [refine] on, kept points, names ---
+        def_case("refining on a timing column", adaptive_with("on = \"wall_s\"\ntolerance = 0.01\n"), &["refine.on", "`wall_s` is not a measure"]),
+        def_case("refining on build_s", adaptive_with("on = \"build_s\"\ntolerance = 1\n"), &["refine.on", "`build_s` is not a measure"]),
+        def_case("refining on the seed", adaptive_with("on = \"seed\"\ntolerance = 1\n"), &["refine.on", "`seed` is not a measure"]),
+        def_case("refining on the point number", adaptive_with("on = \"point\"\ntolerance = 1\n"), &["refine.on", "`point` is not a measure"]),
+        def_case("refining on the level", adaptive_with("on = \"level\"\ntolerance = 1\n"), &["refine.on", "`level` is not a measure"]),
+        def_case("refining on a swept parameter", adaptive_with("on = \"g\"\ntolerance = 1\n"), &["refine.on", "`g` is not a measure"]),
+        def_case("refining on a misspelt regime", adaptive_with("on = \"Regime\"\n"), &["refine.on", "did you mean `regime`?"]),
+        def_case("refining on a misspelt column", adaptive_with("on = \"rate_Hz\"\ntolerance = 1\n"), &["refine.on", "did you mean `rate_hz`?"]),
+        def_case("refining on a number without tolerance", adaptive_with("on = \"rate_hz\"\n"), &["refine.tolerance", "relative_tolerance"]),
+        def_case("refining with a NaN tolerance", adaptive_with("on = \"rate_hz\"\ntolerance = nan\n"), &["refine.tolerance", "finite"]),
+        def_case("refining nine levels", base_with("values = [1, 2]", "values = [1, 2]\n[refine]\nlevels = 9"), &["refine.levels", "from 1 to 8"]),
+        def_case("a kept point off the grid (issue 20 #18)", format!("{BASE}[[keep_spikes]]\ng = 2.3\neta = 1\n"), &["keep_spikes[0]", "g=2.3", "no point of this sweep", "nearest point is eta=1, g=4"]),
+        def_case("a kept value off one axis", format!("{BASE}[[keep_spikes]]\neta = 1.5\n"), &["keep_spikes[0]", "eta=1.5", "nearest point is eta=1"]),
+        def_case("a second kept point off the grid", format!("{BASE}[[keep_spikes]]\ng = 4\n[[keep_spikes]]\ng = 40\n"), &["keep_spikes[1]", "g=40", "nearest point is g=5"]),
+        def_case("a NaN kept point", format!("{BASE}[[keep_spikes]]\ng = nan\n"), &["keep_spikes[0]", "no point of this sweep"]),
+        def_case("a kept point not in the point list", "name = \"h\"\nmodel = \"brunel\"\nseed = 1\n[[point]]\ng = 3\neta = 2\n[[point]]\ng = 4.5\neta = 0.9\n[[keep_spikes]]\ng = 3\neta = 0.9\n".into(), &["keep_spikes[0]", "no point of this sweep", "nearest point is eta=0.9, g=4.5"]),
+        def_case("a kept step that no grouped facet has", format!("{BASE}[[axis]]\nparams = [\"N_E\", \"N_I\"]\nvalues = [[400, 100], [800, 200]]\n[[keep_spikes]]\nN_E = 400\nN_I = 200\n"), &["keep_spikes[0]", "N_E=400", "no point of this sweep"]),
+        def_case("a kept value of a refining sweep off its lattice", adaptive_with("[[keep_spikes]]\ng = 4.25\n"), &["keep_spikes[0]", "g=4.25", "nearest point is g=4"]),
+        def_case("a name with a newline", base_with("name = \"h\"", "name = \"h\\nerror: fake\""), &["name", "h\\nerror: fake"]),
+        def_case("a name with a bell character", base_with("name = \"h\"", "name = \"h\\u0007\""), &["name", "h\\u{7}"]),
+        def_case("a description with a newline and a bad model", base_with("\"brunel\"", "\"bru\\nnel\""), &["model", "bru\\nnel"]),
+        // --- issue 20: levels, shards, compare ---
+        def_args_case("--level of a sweep that does not refine", BASE.into(), &["sweep", "x.toml", "--out", "out", "--level", "1"], &["--level", "[refine]"]),
+        def_args_case("--level beyond the refinement", adaptive_with(""), &["sweep", "x.toml", "--out", "out", "--level", "2"], &["--level 2", "0 to 1"]),
+        def_args_case("--level 4294967295", adaptive_with(""), &["sweep", "x.toml", "--out", "out", "--level", "4294967295"], &["--level 4294967295"]),
+        case("compare of two networks (issue 20 #9)", &["compare", "keep", "net2"], &["keep and net2", "different networks", "duration_ms: 300 vs 5000", "N_E: 400 vs 800"]),
+        case("compare with a missing folder", &["compare", "keep", "nowhere"], &["nowhere", "no definition.toml"]),
+        case("compare of a sweep that does not refine", &["compare", "keep", "keep"], &["not an adaptive sweep"]),
         // --- files and folders ---
         case("missing definition file", &["sweep", "nope.toml"], &["nope.toml", "cannot read"]),
         case("a folder as definition", &["sweep", "keep"], &["keep", "cannot read"]),
@@ -150,7 +192,20 @@ fn cases() -> Vec<Case> {
             env: vec![("SLURM_ARRAY_TASK_ID", "x"), ("SLURM_ARRAY_TASK_COUNT", "2")],
             expect: vec!["SLURM_ARRAY_TASK_ID"],
         },
+        case("progress every infinity", &["sweep", "other.toml", "--progress-every-s", "inf"], &["--progress-every-s"]),
+        case("no run allowed", &["sweep", "other.toml", "--max-runs", "0"], &["runs", "--max-runs"]),
+        case("shard of zero", &["sweep", "other.toml", "--shard", "0/0"], &["0/0"]),
+        case("slurm with no shards", &["slurm", "other.toml", "--shards", "0"], &["--shards"]),
+        case("slurm with a hundred thousand CPUs", &["slurm", "other.toml", "--shards", "1", "--cpus-per-task", "100000"], &["--cpus-per-task"]),
+        case("slurm with a garbage time", &["slurm", "other.toml", "--shards", "1", "--time", "soon"], &["--time", "soon"]),
+        case("slurm with a garbage memory", &["slurm", "other.toml", "--shards", "1", "--mem", "5X"], &["--mem", "5X"]),
+        case("slurm signal longer than the limit", &["slurm", "other.toml", "--shards", "1", "--signal-before-s", "4294967295"], &["--signal-before-s"]),
         // --- simulate / theory / bench ---
+        case("theory with a NaN regularity threshold", &["theory", "--regular-max-cv", "nan"], &["--regular-max-cv"]),
+        case("theory range without --boundaries", &["theory", "--g", "0:8"], &["--boundaries"]),
+        case("theory with a backwards g range", &["theory", "--boundaries", "--g", "5:1", "--out", "th"], &["--g", "lower bound 5", "below"]),
+        case("bench of zero threads", &["bench", "--sweep", "0"], &["--sweep"]),
+        case("simulate with a garbage window", &["simulate", "--window-ms", "abc"], &["--window-ms"]),
         case("eta = 1e20", &["simulate", "--model", "brunel", "--set", "eta=1e20"], &["ext_E", "spikes per source and step"]),
         case("tau_m = 1e-300", &["simulate", "--model", "brunel", "--set", "tau_m_ms=1e-300"], &["ext_E", "spikes per source and step"]),
         case("tutorial input 1e25 Hz", &["simulate", "--model", "tutorial", "--set", "input_rate_hz=1e25"], &["spikes per source and step"]),
@@ -187,10 +242,17 @@ fn every_hostile_input_is_refused_cleanly_and_changes_nothing() {
     let out = brunel(&["sweep", "keep.toml", "--out", "keep", "--no-plots"], &d);
     assert!(out.status.success(), "{}", stderr(&out));
     std::fs::write(d.join("afile"), "a file, not a folder").unwrap();
+    // A folder holding only the definition of another network and window (for compare).
+    std::fs::create_dir_all(d.join("net2")).unwrap();
+    std::fs::write(
+        d.join("net2/definition.toml"),
+        base_with("duration_ms = 300", "duration_ms = 5000").replace("N_E = 400", "N_E = 800"),
+    )
+    .unwrap();
 
     let cases = cases();
     assert!(
-        cases.len() >= 40,
+        cases.len() >= 100,
         "the catalogue holds {} cases",
         cases.len()
     );

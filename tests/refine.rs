@@ -143,11 +143,34 @@ fn refinement_gives_identical_rows_for_threads_kills_and_shards() {
     // Two shards, level by level (as the SLURM arrays run them), then merge.
     let w = sweep(&d, "sh", &["--shard", "0/2", "--level", "0"]);
     assert!(String::from_utf8_lossy(&w.stdout).contains("refinement is at level 0"));
-    let w = sweep(&d, "sh", &["--shard", "0/2", "--level", "1"]);
+    // Asked for level 1 while level 0 waits for the other shard: resumable, not done.
+    let w = brunel(
+        &[
+            "sweep",
+            "s.toml",
+            "--out",
+            "sh",
+            "--no-plots",
+            "--quiet",
+            "--shard",
+            "0/2",
+            "--level",
+            "1",
+        ],
+        &d,
+    );
     let text = String::from_utf8_lossy(&w.stdout);
     assert!(
         text.contains("level 0 waits for") && text.contains("other shards"),
         "{text}"
+    );
+    assert_eq!(w.status.code(), Some(3), "{}", stderr(&w));
+    let last = stderr(&w).lines().last().unwrap_or_default().to_string();
+    assert!(
+        last.contains("stopped at level 0")
+            && last.contains("level(s) 1 to 1 of this shard are not done")
+            && last.contains("brunel sweep s.toml --out sh --shard 0/2 --level 1"),
+        "{last}"
     );
     for level in 0..levels.len() {
         for shard in ["0/2", "1/2"] {
@@ -157,6 +180,61 @@ fn refinement_gives_identical_rows_for_threads_kills_and_shards() {
     let m = brunel(&["merge", "sh", "--no-plots"], &d);
     assert!(m.status.success(), "{}", stderr(&m));
     assert_eq!(rows(&d.join("sh")), reference, "shards + merge");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn a_shard_without_level_exits_resumable_until_every_level_is_done() {
+    // Issue 20 #10: `sweep --shard 0/2` ran its level-0 share and exited 0 with levels 1-2
+    // never run. Now it exits 3 and says so in its last line; running the shards again (in
+    // any order, as a resubmitted array does) completes the refinement.
+    let d = scratch("refine-shard-wait");
+    std::fs::write(d.join("s.toml"), adaptive("ad")).unwrap();
+    sweep(&d, "one", &["--threads", "2"]);
+    let reference = rows(&d.join("one"));
+    let levels = per_level(&reference).len();
+    let mut finished = [false, false];
+    for round in 0..2 * levels + 2 {
+        let shard = round % 2;
+        let spec = format!("{shard}/2");
+        let o = brunel(
+            &[
+                "sweep",
+                "s.toml",
+                "--out",
+                "sh",
+                "--no-plots",
+                "--quiet",
+                "--shard",
+                &spec,
+            ],
+            &d,
+        );
+        let err = stderr(&o);
+        let last = err.lines().last().unwrap_or_default();
+        match o.status.code() {
+            Some(0) => finished[shard] = true,
+            Some(3) => {
+                assert!(
+                    last.starts_with(&format!("shard {spec}: stopped at level"))
+                        && last.contains("of this shard are not done")
+                        && last.contains(&format!(
+                            "resume with: brunel sweep s.toml --out sh --shard {spec}"
+                        )),
+                    "round {round}: {last}"
+                );
+                assert!(!last.starts_with("error:"), "{last}");
+            }
+            other => panic!("round {round}: exit {other:?}: {err}"),
+        }
+        if finished == [true, true] {
+            break;
+        }
+    }
+    assert_eq!(finished, [true, true], "both shards end with exit 0");
+    let m = brunel(&["merge", "sh", "--no-plots"], &d);
+    assert!(m.status.success(), "{}", stderr(&m));
+    assert_eq!(rows(&d.join("sh")), reference, "alternating shards + merge");
     std::fs::remove_dir_all(&d).unwrap();
 }
 
@@ -222,6 +300,26 @@ fn shared_points_are_the_dense_grids_runs_and_compare_counts_them() {
         text.contains(&format!("adaptive {} runs", ad.len())),
         "{text}"
     );
+    // Issue 20 #9: a dense grid of another network or window is refused, naming the
+    // differing fields (a 5000 ms map against a 250 ms grid gave "90.6 % agree", exit 0).
+    let other = std::fs::read_to_string(d.join("dense/definition.toml"))
+        .unwrap()
+        .replace("duration_ms = 250", "duration_ms = 5000")
+        + "\n[classifier]\nregular_max_cv = 0.3\n";
+    std::fs::create_dir_all(d.join("long")).unwrap();
+    std::fs::write(d.join("long/definition.toml"), &other).unwrap();
+    let c = brunel(&["compare", "ad", "long"], &d);
+    let err = stderr(&c);
+    assert_eq!(c.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("error: ad and long describe different networks")
+            && err.contains("duration_ms: 250 vs 5000")
+            && err.contains("classifier.regular_max_cv")
+            && !err.contains("N_E:")
+            && !err.contains("g:"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
     // Comparing the other way round is refused: the first folder must refine.
     let c = brunel(&["compare", "dense", "ad"], &d);
     assert!(!c.status.success());

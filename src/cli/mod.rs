@@ -141,16 +141,33 @@ pub fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e)
-            if e.is::<sweep::Interrupted>() || e.is::<crate::sweep::report::DrawingStopped>() =>
+            if e.is::<sweep::Interrupted>()
+                || e.is::<sweep::Waiting>()
+                || e.is::<crate::sweep::report::DrawingStopped>() =>
         {
-            eprintln!("{e}");
+            eprintln!("{}", one_line(&e.to_string()));
             ExitCode::from(3)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
+}
+
+/// A message on one line: control characters that user text can carry into it (a newline
+/// in a definition's `name`, a path or a value) are written as escapes (`\n`, `\u{7}`), so
+/// every error stays the single `error:` line that scripts and tests read.
+pub fn one_line(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| match c {
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            c if c.is_control() && c != '\t' => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<()> {

@@ -24,6 +24,20 @@ pub struct Interrupted {
     pub resume: String,
 }
 
+/// A shard of a refining sweep finished its share of a level, but the next level cannot be
+/// planned until the other shards' runs of it are in the folder: levels it was asked for are
+/// not done, so it exits as resumable (3) rather than as done.
+#[derive(Debug, thiserror::Error)]
+#[error("shard {shard}: stopped at level {level}, which waits for {missing} run(s) of other shards; level(s) {next} to {last} of this shard are not done. When the other shards have finished level {level}, resume with: {resume}")]
+pub struct Waiting {
+    pub shard: Shard,
+    pub level: usize,
+    pub missing: usize,
+    pub next: usize,
+    pub last: u32,
+    pub resume: String,
+}
+
 /// `--max-runs`: the explicit flag a huge sweep needs.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LimitArgs {
@@ -186,6 +200,7 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
     if let Some(w) = &report.waiting {
         println!("shard {}: {w}", opts.shard);
     }
+    let waiting = waiting_for_others(&a, &def, &opts, &report);
     eprintln!(
         "{} runs done now, {} were already complete{}",
         report.done_now,
@@ -201,7 +216,35 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<()> {
             String::new()
         }
     );
+    if let Some(w) = waiting {
+        return Err(w.into());
+    }
     finish_folder(&def, &opts.out, a.no_plots, opts.shard, &stop)
+}
+
+/// When a shard of a refining sweep waits for other shards at a level below the last one
+/// it was asked to run (`--level`, else the definition's last), what it left undone.
+fn waiting_for_others(
+    a: &SweepArgs,
+    def: &SweepDef,
+    opts: &SweepOptions,
+    report: &crate::sweep::SweepReport,
+) -> Option<Waiting> {
+    report.waiting.as_ref()?;
+    let last = a.level.or(def.refine.as_ref().map(|r| r.levels))?;
+    let progress = report.refine.as_ref()?;
+    let level = progress.current()?;
+    if level as u32 >= last {
+        return None;
+    }
+    Some(Waiting {
+        shard: opts.shard,
+        level,
+        missing: report.waiting_runs,
+        next: level + 1,
+        last,
+        resume: resume_command(a, opts),
+    })
 }
 
 /// `<prefix>I/N` for a shard of several, nothing for the whole sweep.
@@ -286,11 +329,6 @@ fn interrupted(
     opts: &SweepOptions,
     report: &crate::sweep::SweepReport,
 ) -> Interrupted {
-    let file = a
-        .file
-        .as_ref()
-        .map(|p| format!(" {}", p.display()))
-        .unwrap_or_default();
     let why = match &report.write_error {
         Some(e) => format!(
             "stopped: results could not be written ({e}); {} finished run(s) since the last commit were lost and will be redone",
@@ -302,13 +340,23 @@ fn interrupted(
         why,
         done: report.done_before + report.done_now,
         total: report.shard_runs,
-        resume: format!(
-            "brunel sweep{file} --out {}{}{}",
-            opts.out.display(),
-            shard_note(opts.shard, " --shard "),
-            a.level.map(|l| format!(" --level {l}")).unwrap_or_default()
-        ),
+        resume: resume_command(a, opts),
     }
+}
+
+/// The command that resumes this sweep (or shard, or level) where it stopped.
+fn resume_command(a: &SweepArgs, opts: &SweepOptions) -> String {
+    let file = a
+        .file
+        .as_ref()
+        .map(|p| format!(" {}", p.display()))
+        .unwrap_or_default();
+    format!(
+        "brunel sweep{file} --out {}{}{}",
+        opts.out.display(),
+        shard_note(opts.shard, " --shard "),
+        a.level.map(|l| format!(" --level {l}")).unwrap_or_default()
+    )
 }
 
 /// After a run: if the folder is complete, draw figures and print the regime table.
@@ -455,9 +503,21 @@ pub fn plot_cmd(dir: &Path, limits: &LimitArgs) -> anyhow::Result<()> {
 
 /// `brunel compare ADAPTIVE DENSE`: the agreement of an adaptive map with a dense grid.
 pub fn compare_cmd(adaptive: &Path, dense: &Path, limits: &LimitArgs) -> anyhow::Result<()> {
+    let defs = [
+        folder_definition_with(adaptive, &limits.limits())?,
+        folder_definition_with(dense, &limits.limits())?,
+    ];
+    let differ = crate::sweep::same_network::differing_fields(&defs[0], &defs[1]);
+    if !differ.is_empty() {
+        bail!(
+            "{} and {} describe different networks or windows ({}): expected the same fixed parameters, [analysis] and [classifier], so that their labels can be compared",
+            adaptive.display(),
+            dense.display(),
+            differ.join("; ")
+        );
+    }
     let mut sides = Vec::new();
-    for dir in [adaptive, dense] {
-        let def = folder_definition_with(dir, &limits.limits())?;
+    for (dir, def) in [adaptive, dense].into_iter().zip(defs) {
         let g = gather(&def, &Layout::new(dir))?;
         warn_damaged(&g.damaged);
         if !g.missing.is_empty() || g.refine.as_ref().is_some_and(|p| !p.complete) {

@@ -321,6 +321,88 @@ pub(super) fn first_repeat(values: &[f64]) -> Option<f64> {
         .map(|w| w[1])
 }
 
+/// `g=2, eta=1.5`.
+fn describe_point(point: &[(String, f64)]) -> String {
+    point
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Distance of `x` from `want`, relative to the larger magnitude (at least 1).
+fn gap(x: f64, want: f64) -> f64 {
+    (x - want).abs() / x.abs().max(want.abs()).max(1.0)
+}
+
+/// The value of `values` nearest to `v` (the first of two as near).
+fn nearest_value(values: &[f64], v: f64) -> f64 {
+    values
+        .iter()
+        .copied()
+        .min_by(|a, b| (a - v).abs().total_cmp(&(b - v).abs()))
+        .unwrap_or(v)
+}
+
+/// For a `[[keep_spikes]]` point (parameter, value pairs of swept parameters) that matches
+/// no point of the sweep, the nearest point that does (the same parameters); None when it
+/// matches.
+fn keep_point_missing(
+    point: &[(String, f64)],
+    axes: &[Axis],
+    facets: &[FacetAxis],
+    list: &[Vec<f64>],
+) -> Option<Vec<(String, f64)>> {
+    if !list.is_empty() {
+        // A point list: the nearest listed point over the named parameters.
+        let named: Vec<(usize, f64)> = point
+            .iter()
+            .filter_map(|(n, v)| Some((axes.iter().position(|a| &a.param == n)?, *v)))
+            .collect();
+        let cost = |q: &Vec<f64>| named.iter().map(|&(j, v)| gap(q[j], v)).sum::<f64>();
+        let best = list.iter().min_by(|a, b| cost(a).total_cmp(&cost(b)))?;
+        if named.iter().all(|&(j, v)| same_value(best[j], v)) {
+            return None;
+        }
+        return Some(
+            point
+                .iter()
+                .zip(&named)
+                .map(|((n, _), &(j, _))| (n.clone(), best[j]))
+                .collect(),
+        );
+    }
+    let mut nearest = point.to_vec();
+    for (n, v) in nearest.iter_mut() {
+        if let Some(a) = axes.iter().find(|a| &a.param == n) {
+            *v = nearest_value(&a.values, *v);
+        }
+    }
+    for f in facets {
+        let named: Vec<(usize, usize)> = point
+            .iter()
+            .enumerate()
+            .filter_map(|(k, (n, _))| Some((k, f.params.iter().position(|p| p == n)?)))
+            .collect();
+        let cost = |step: &Vec<f64>| {
+            named
+                .iter()
+                .map(|&(k, j)| gap(step[j], point[k].1))
+                .sum::<f64>()
+        };
+        if let Some(best) = f.values.iter().min_by(|a, b| cost(a).total_cmp(&cost(b))) {
+            for &(k, j) in &named {
+                nearest[k].1 = best[j];
+            }
+        }
+    }
+    let matches = point
+        .iter()
+        .zip(&nearest)
+        .all(|((_, v), (_, w))| same_value(*v, *w));
+    (!matches).then_some(nearest)
+}
+
 fn too_many_runs(runs: f64, max_runs: usize) -> String {
     format!(
         "{runs:.0} runs (points × replicates): expected at most {max_runs}; a sweep this large needs an explicit --max-runs N (at most {HARD_MAX_RUNS})"
@@ -880,12 +962,15 @@ impl Cx<'_> {
         }
     }
 
-    /// `[[keep_spikes]]`: each names swept parameters only.
+    /// `[[keep_spikes]]`: each names swept parameters only, at values the sweep has (a point
+    /// of a `[[point]]` list, a value of each axis, a step of each facet axis); otherwise the
+    /// nearest point is named.
     fn keep_spikes(
         &self,
         raw: &RawSweep,
         axes: &[Axis],
         facets: &[FacetAxis],
+        list: &[Vec<f64>],
     ) -> Result<Vec<Vec<(String, f64)>>, DefinitionError> {
         let mut keep = Vec::new();
         for (i, k) in raw.keep_spikes.iter().enumerate() {
@@ -901,6 +986,17 @@ impl Cx<'_> {
                     ));
                 }
                 point.push((p.clone(), *v));
+            }
+            if let Some(nearest) = keep_point_missing(&point, axes, facets, list) {
+                let asked = describe_point(&point);
+                return Err(self.err(
+                    k.span(),
+                    &format!("keep_spikes[{i}]"),
+                    format!(
+                        "{asked} is no point of this sweep: expected values the sweep runs; the nearest point is {}",
+                        describe_point(&nearest)
+                    ),
+                ));
             }
             keep.push(point);
         }
@@ -1098,7 +1194,7 @@ impl SweepDef {
             }
         }
         let seeds = cx.seed_rule(&raw, refine.is_some(), !facets.is_empty())?;
-        let keep_spikes = cx.keep_spikes(&raw, &axes, &facets)?;
+        let keep_spikes = cx.keep_spikes(&raw, &axes, &facets, &list)?;
         let def = SweepDef {
             name,
             model,

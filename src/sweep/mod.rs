@@ -3,7 +3,8 @@
 //! and failed runs (`runner`, reporting to a [`SweepObserver`]), adaptive refinement of
 //! two-axis grids (`refine`), shards, merging, the
 //! tables of a results folder (`report`), its figures (`figures`), facets beyond the map's two
-//! axes (`facets`) and SLURM job arrays (`slurm`).
+//! axes (`facets`), whether two sweeps describe one network (`same_network`) and SLURM job
+//! arrays (`slurm`).
 
 pub mod cost;
 pub mod definition;
@@ -15,6 +16,7 @@ pub mod refine;
 pub mod report;
 pub mod row;
 pub mod runner;
+pub mod same_network;
 pub mod shard;
 pub mod slurm;
 

@@ -240,10 +240,20 @@ impl Lattice {
 pub enum PointValue {
     Label(String),
     Number(f64),
+    /// Every replicate of the point failed (`regime = "failed"`): the point is complete (a
+    /// failure is a result: the same seed fails again, so it is never retried) but takes no
+    /// part in deciding whether the cells around it are split.
+    Failed,
 }
 
-/// Whether the values of a cell's boundary points call for a split.
+/// Whether the values of a cell's boundary points call for a split; failed points are left
+/// out, so a failure never splits a cell by itself.
 fn differ(values: &[&PointValue], on: &RefineOn) -> bool {
+    let values: Vec<&PointValue> = values
+        .iter()
+        .copied()
+        .filter(|v| **v != PointValue::Failed)
+        .collect();
     match on {
         RefineOn::Regime => values.windows(2).any(|w| w[0] != w[1]),
         RefineOn::Column { tolerance, .. } => {
@@ -251,7 +261,7 @@ fn differ(values: &[&PointValue], on: &RefineOn) -> bool {
                 .iter()
                 .map(|v| match v {
                     PointValue::Number(x) => *x,
-                    PointValue::Label(_) => f64::NAN,
+                    PointValue::Label(_) | PointValue::Failed => f64::NAN,
                 })
                 .collect();
             let finite: Vec<f64> = nums.iter().copied().filter(|x| x.is_finite()).collect();
@@ -273,22 +283,36 @@ fn differ(values: &[&PointValue], on: &RefineOn) -> bool {
 
 /// Each complete point's value for the refinement (`replicates` rows each): the most
 /// frequent `regime` (ties: the first label in alphabetical order) or the mean of the
-/// column's finite values (NaN when none).
+/// column's finite values (NaN when none), over the replicates that did not fail;
+/// [`PointValue::Failed`] when every replicate failed.
 pub fn point_values(rows: &[Row], on: &RefineOn, replicates: u32) -> BTreeMap<usize, PointValue> {
     let col = match on {
         RefineOn::Regime => "regime",
         RefineOn::Column { name, .. } => name.as_str(),
     };
-    let mut by_point: BTreeMap<usize, Vec<&Value>> = BTreeMap::new();
+    let failed = Value::Str(super::row::FAILED.to_string());
+    // Per point: the rows seen, and the values of those that did not fail.
+    let mut by_point: BTreeMap<usize, (usize, Vec<&Value>)> = BTreeMap::new();
     for r in rows {
         if let (Some((p, _)), Some(v)) = (r.key(), r.get(col)) {
-            by_point.entry(p as usize).or_default().push(v);
+            let e = by_point.entry(p as usize).or_default();
+            e.0 += 1;
+            if r.get("regime") != Some(&failed) {
+                e.1.push(v);
+            }
         }
     }
     by_point
         .into_iter()
-        .filter(|(_, vs)| vs.len() >= replicates as usize)
-        .map(|(p, vs)| (p, summarise(&vs)))
+        .filter(|(_, (n, _))| *n >= replicates as usize)
+        .map(|(p, (_, vs))| {
+            let v = if vs.is_empty() {
+                PointValue::Failed
+            } else {
+                summarise(&vs)
+            };
+            (p, v)
+        })
         .collect()
 }
 
@@ -617,6 +641,55 @@ mod tests {
         // Dyadic steps are exact: the lattice of 0..8 at 3 levels is k/8.
         let v = lattice_values(&(0..9).map(f64::from).collect::<Vec<_>>(), 3);
         assert!(v.iter().enumerate().all(|(k, x)| *x == k as f64 / 8.0));
+    }
+
+    #[test]
+    fn a_failed_point_splits_no_cell_and_counts_as_complete() {
+        // Issue 20: a failed run's label split the cells around it (84 runs, not 81).
+        let r = refine(5, 4, 3, None);
+        let lat = Lattice::of(&r);
+        let failed = lat.index(2 * lat.base_step, lat.base_step);
+        let mut values: BTreeMap<usize, PointValue> = lat
+            .base_points()
+            .into_iter()
+            .map(|p| (p, PointValue::Label("A".into())))
+            .collect();
+        values.insert(failed, PointValue::Failed);
+        let p = progress(&r, &values, 1);
+        assert!(p.complete, "{p:?}");
+        assert_eq!(p.levels.len(), 1);
+        // A cell whose other corners disagree is still split.
+        values.insert(lat.index(0, 0), PointValue::Label("B".into()));
+        assert_eq!(progress(&r, &values, 1).levels.len(), 2);
+        // Rows: a point with every replicate failed is Failed; one with a failure and a
+        // label takes the label; on a numeric column the failure's NaN is no difference.
+        let row = |p: u32, rep: u32, regime: &str, rate: f64| Row {
+            cells: vec![
+                ("point".into(), Value::U32(p)),
+                ("replicate".into(), Value::U32(rep)),
+                ("regime".into(), Value::Str(regime.into())),
+                ("rate_hz".into(), Value::F64(rate)),
+            ],
+        };
+        let rows = [
+            row(0, 0, "failed", f64::NAN),
+            row(0, 1, "failed", f64::NAN),
+            row(1, 0, "failed", f64::NAN),
+            row(1, 1, "AI", 5.0),
+        ];
+        let v = point_values(&rows, &RefineOn::Regime, 2);
+        assert_eq!(v[&0], PointValue::Failed);
+        assert_eq!(v[&1], PointValue::Label("AI".into()));
+        let on = RefineOn::Column {
+            name: "rate_hz".into(),
+            tolerance: Tolerance::Absolute(1.0),
+        };
+        let v = point_values(&rows, &on, 2);
+        assert_eq!(v[&0], PointValue::Failed);
+        assert_eq!(v[&1], PointValue::Number(5.0));
+        let five = PointValue::Number(5.0);
+        assert!(!differ(&[&five, &PointValue::Failed, &five], &on));
+        assert!(differ(&[&five, &PointValue::Number(f64::NAN)], &on));
     }
 
     #[test]

@@ -128,6 +128,8 @@ pub struct SweepReport {
     /// Why this shard stopped before the refinement was complete without being interrupted
     /// (a level waits for runs of other shards).
     pub waiting: Option<String>,
+    /// With `waiting`: the runs of other shards the waiting level still lacks.
+    pub waiting_runs: usize,
 }
 
 /// The runs of `points` in order (run k = k-th point·replicates + replicate), at `level`.
@@ -671,6 +673,7 @@ impl Prepared<'_> {
                         .iter()
                         .filter(|t| !have.contains(&(t.point as u32, t.replicate)))
                         .count();
+                    total.waiting_runs = missing;
                     total.waiting = Some(format!(
                         "level {level} waits for {missing} run(s) of other shards; run the next level when they are done"
                     ));
