@@ -33,7 +33,7 @@ __version__ = _core.__version__
 __all__ = [
     "simulate", "sweep", "load", "theory", "boundaries", "params", "models",
     "Run", "Sweep", "Table", "Interrupted", "BrunelError", "DefinitionError",
-    "ResultsError", "REGIME_COLOURS", "DEFAULT_REGULAR_MAX_CV", "DEFAULT_MAX_RUNS",
+    "ResultsError", "REGIME_COLOURS", "TIMING_COLUMNS", "DEFAULT_REGULAR_MAX_CV", "DEFAULT_MAX_RUNS",
 ]
 
 #: The colour of each regime label in the CLI's figures (``#rrggbb``), read from the engine.
@@ -42,6 +42,9 @@ REGIME_COLOURS: dict[str, str] = dict(_core.regime_colours())
 #: The regularity threshold the CLI uses by default (an asynchronous state with a CV below
 #: it is AR, else AI).
 DEFAULT_REGULAR_MAX_CV: float = _core.DEFAULT_REGULAR_MAX_CV
+
+#: Columns of sweep rows that hold wall-clock times: they differ between runs of one seed.
+TIMING_COLUMNS: tuple[str, ...] = tuple(_core.TIMING_COLUMNS)
 
 #: The CLI's default ``--max-runs``.
 DEFAULT_MAX_RUNS: int = _core.DEFAULT_MAX_RUNS

@@ -4,6 +4,7 @@ from typing import Any, Callable
 
 __version__: str
 DEFAULT_MAX_RUNS: int
+TIMING_COLUMNS: list[str]
 DEFAULT_REGULAR_MAX_CV: float
 
 class BrunelError(Exception): ...

@@ -17,6 +17,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("DEFAULT_MAX_RUNS", brunel::sweep::definition::DEFAULT_MAX_RUNS)?;
     m.add(
+        "TIMING_COLUMNS",
+        brunel::sweep::row::TIMING_COLUMNS.to_vec(),
+    )?;
+    m.add(
         "DEFAULT_REGULAR_MAX_CV",
         brunel::regime::DEFAULT_REGULAR_MAX_CV,
     )?;
