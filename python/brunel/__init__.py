@@ -182,7 +182,7 @@ class Run:
         top.set(ylabel="neuron", title=f"g = {self.params.get('g')}, eta = {self.params.get('eta')}: {self.regime}")
         r = self.rate(dt)
         t = (np.arange(len(r)) + 1) * dt
-        w = (t >= a) & (t <= b)
+        w = (t > a) & (t <= b)
         bottom.plot(t[w], r[w], color="black", lw=0.5)
         bottom.set(xlabel="time (ms)", ylabel="rate (Hz)")
         return ax
@@ -190,7 +190,7 @@ class Run:
     def __repr__(self) -> str:
         m = self.measures
         return (f"<brunel Run: model {self.summary['model']}, seed {self.summary['seed']}, "
-                f"{m.get('rate_hz')} Hz, regime {self.regime}>")
+                f"{m['all']['rate_hz']} Hz, regime {self.regime}>")
 
 
 def simulate(model: str = "brunel", seed: int = 1, duration_ms: float | None = None,
@@ -314,6 +314,20 @@ def _definition(definition) -> tuple[str | None, str | None, str]:
         f"definition = {definition!r}: expected a path, TOML text or a dict, got {type(definition).__name__}")
 
 
+def _with_dict_line(e: DefinitionError, text: str | None, source: str) -> DefinitionError:
+    """For a dict definition, the error with the line of the TOML made from it that it names."""
+    import re
+
+    m = re.match(r"<dict>:(\d+):", str(e))
+    if source != "<dict>" or text is None or m is None:
+        return e
+    lines = text.splitlines()
+    n = int(m.group(1))
+    if not 1 <= n <= len(lines):
+        return e
+    return DefinitionError(f"{e} (line {n} of the TOML made from the dict: `{lines[n - 1].strip()}`)")
+
+
 def sweep(definition: str | os.PathLike | Mapping | None = None, out: str | os.PathLike | None = None,
           threads: int | None = None, progress: bool | Callable[[int, int], None] = True,
           shard: str | None = None, *, flush_every_s: float = 60.0, plots: bool = True,
@@ -359,6 +373,8 @@ def sweep(definition: str | os.PathLike | Mapping | None = None, out: str | os.P
             path, text, source, None if out is None else os.fspath(out),
             None if threads is None else int(threads), shard, flush, bool(plots),
             int(max_runs), callback, warn)
+    except DefinitionError as e:
+        raise _with_dict_line(e, text, source) from None
     finally:
         close()
     report = json.loads(report_text)
@@ -383,19 +399,31 @@ def sweep(definition: str | os.PathLike | Mapping | None = None, out: str | os.P
 
 
 def load(dir: str | os.PathLike, max_runs: int = DEFAULT_MAX_RUNS) -> Sweep:
-    """Open a sweep results folder (made by ``brunel sweep``, SLURM shards or
-    ``brunel.sweep``) read-only: every part file's checksum is verified, nothing is written.
-    A folder still being written is read as far as it is committed. Raises ``ResultsError``
-    for a missing, damaged or foreign folder."""
+    """Open a sweep results folder read-only: every part file's checksum is verified,
+    nothing is written. A folder still being written is read as far as it is committed.
+
+    Args:
+        dir: the results folder (made by ``brunel sweep``, SLURM shards or ``brunel.sweep``).
+        max_runs: refuse a stored definition of more runs (the CLI's ``--max-runs``).
+
+    Returns a ``Sweep``. Raises ``ResultsError`` for a missing, damaged or foreign folder.
+    """
     return Sweep(_core.load(os.fspath(dir), int(max_runs)))
 
 
 def theory(model: str = "brunel", regular_max_cv: float = DEFAULT_REGULAR_MAX_CV,
            **params: float) -> dict:
-    """The mean-field theory at one parameter set (``brunel theory --json``): ``rates_hz``
-    (every stationary rate), ``states`` (each with its stability), and for the lowest stable
-    state ``eigenvalues`` (growth_per_s, frequency_hz), ``regime`` (the theory's label) and
-    ``spectrum_peak``. Parameters by name, e.g. ``g=5, eta=2``; model brunel only."""
+    """The mean-field theory at one parameter set (``brunel theory --json``).
+
+    Args:
+        model: a model with a mean field (brunel).
+        regular_max_cv: an asynchronous state with a stationary CV below it is AR, else AI.
+        **params: parameters by name, e.g. ``g=5, eta=2``.
+
+    Returns a dict: ``rates_hz`` (every stationary rate), ``states`` (each with its
+    stability), and for the lowest stable state ``eigenvalues`` (growth_per_s,
+    frequency_hz), ``regime`` (the theory's label) and ``spectrum_peak``.
+    """
     cv = _number("regular_max_cv", regular_max_cv)
     return json.loads(_core.theory(str(model), _params(params), cv))
 
@@ -403,8 +431,16 @@ def theory(model: str = "brunel", regular_max_cv: float = DEFAULT_REGULAR_MAX_CV
 def boundaries(g: tuple[float, float] = (0.0, 8.0), eta: tuple[float, float] = (0.0, 4.0),
                regular_max_cv: float = DEFAULT_REGULAR_MAX_CV, **params: float) -> Table:
     """The theory's boundary lines over a g × eta region (``brunel theory --boundaries``,
-    Brunel 2000 Fig. 2) as a table: line, kind, segment, point, g, eta, frequency_hz,
-    nu0_hz. Other parameters of model brunel by name (``D_ms=...``)."""
+    Brunel 2000 Fig. 2).
+
+    Args:
+        g: the g range (A, B), 0 <= A < B.
+        eta: the eta range (A, B), 0 <= A < B.
+        regular_max_cv: the regularity threshold of the AR|AI line.
+        **params: other parameters of model brunel by name (``D_ms=3``).
+
+    Returns a ``Table``: line, kind, segment, point, g, eta, frequency_hz, nu0_hz.
+    """
     def pair(name, v):
         try:
             a, b = v

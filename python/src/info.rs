@@ -39,7 +39,12 @@ fn check_cv(regular_max_cv: f64) -> PyResult<()> {
 /// `brunel theory --json` at `params`: JSON text.
 #[pyfunction]
 #[pyo3(signature = (model, params, regular_max_cv))]
-pub fn theory(py: Python<'_>, model: &str, params: Vec<(String, f64)>, regular_max_cv: f64) -> PyResult<String> {
+pub fn theory(
+    py: Python<'_>,
+    model: &str,
+    params: Vec<(String, f64)>,
+    regular_max_cv: f64,
+) -> PyResult<String> {
     guard("theory", || {
         check_cv(regular_max_cv)?;
         let p = brunel_params(model, &params)?;
@@ -105,7 +110,10 @@ pub fn regime_colours() -> Vec<(String, String)> {
         .chain(std::iter::once(&Regime::Failed))
         .map(|&r| {
             let c = brunel::plot::heatmap::regime_colour(r);
-            (r.label().to_string(), format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2))
+            (
+                r.label().to_string(),
+                format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2),
+            )
         })
         .collect()
 }

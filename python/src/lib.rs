@@ -15,7 +15,10 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("DEFAULT_MAX_RUNS", brunel::sweep::definition::DEFAULT_MAX_RUNS)?;
+    m.add(
+        "DEFAULT_MAX_RUNS",
+        brunel::sweep::definition::DEFAULT_MAX_RUNS,
+    )?;
     m.add(
         "TIMING_COLUMNS",
         brunel::sweep::row::TIMING_COLUMNS.to_vec(),

@@ -28,7 +28,10 @@ fn parameters(
 ) -> PyResult<(&'static model::Model, ParamSet)> {
     let m = model::find(model).map_err(errors::definition)?;
     let mut p = m.defaults();
-    for (name, value) in params.iter().chain(duration_ms.map(|d| ("duration_ms".to_string(), d)).iter()) {
+    for (name, value) in params
+        .iter()
+        .chain(duration_ms.map(|d| ("duration_ms".to_string(), d)).iter())
+    {
         p.set(name, *value).map_err(errors::definition)?;
     }
     let spec = m.spec(&p).map_err(errors::definition)?;
@@ -53,20 +56,42 @@ pub fn simulate(
         let params = p.clone();
         std::thread::spawn(move || {
             let r = std::panic::catch_unwind(|| {
-                run(m, &params, seed, &AnalysisSettings::default(), &ClassifierSettings::default())
+                run(
+                    m,
+                    &params,
+                    seed,
+                    &AnalysisSettings::default(),
+                    &ClassifierSettings::default(),
+                )
             });
             let _ = tx.send(match r {
                 Ok(Ok(o)) => Ok(o),
                 Ok(Err(e)) => Err(run_error(&e)),
-                Err(panic) => Err(format!("the run panicked: {}", errors::panic_text(panic.as_ref()))),
+                Err(panic) => Err(format!(
+                    "the run panicked: {}",
+                    errors::panic_text(panic.as_ref())
+                )),
             });
         });
         let mut result = None;
-        if let Some(e) = wait_for(py, &rx, |_, r| { result = Some(r); Ok(()) }, || false) {
+        if let Some(e) = wait_for(
+            py,
+            rx,
+            |_, r, _| {
+                result = Some(r);
+                Ok(())
+            },
+            || false,
+        ) {
             return Err(e);
         }
         match result {
-            Some(Ok(outcome)) => Ok(RunHandle { outcome, model: m.name, seed, params: p }),
+            Some(Ok(outcome)) => Ok(RunHandle {
+                outcome,
+                model: m.name,
+                seed,
+                params: p,
+            }),
             Some(Err(e)) => Err(errors::brunel(e)),
             None => Err(errors::brunel("the run's thread ended without a result")),
         }
@@ -88,8 +113,8 @@ impl RunHandle {
 
     /// Every spike: columns population, neuron, time_ms.
     fn spikes(&self) -> PyResult<Table> {
-        let df = brunel::store::spikes::spikes_frame(&self.outcome.recording)
-            .map_err(errors::brunel)?;
+        let df =
+            brunel::store::spikes::spikes_frame(&self.outcome.recording).map_err(errors::brunel)?;
         Ok(Table::new(df))
     }
 

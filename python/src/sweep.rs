@@ -120,7 +120,9 @@ fn options(
     }
     .map_err(|e| Failure::Definition(e.to_string()))?;
     let shard = match shard {
-        Some(s) => Shard::parse(&s).map_err(|e| Failure::Definition(format!("shard={s:?}: {e}")))?,
+        Some(s) => {
+            Shard::parse(&s).map_err(|e| Failure::Definition(format!("shard={s:?}: {e}")))?
+        }
         None => Shard::from_env(|k| std::env::var(k).ok())
             .map_err(|e| Failure::Definition(e.to_string()))?
             .unwrap_or(Shard::ALL),
@@ -188,9 +190,19 @@ fn report_json(def: &SweepDef, opts: &SweepOptions, r: &SweepReport) -> serde_js
 }
 
 /// What `brunel sweep` does after its runs: when the folder is complete, draw the figures.
-fn finish(def: &SweepDef, out: &Path, plots: bool, stop: &AtomicBool) -> Result<serde_json::Value, Failure> {
+fn finish(
+    def: &SweepDef,
+    out: &Path,
+    plots: bool,
+    stop: &AtomicBool,
+) -> Result<serde_json::Value, Failure> {
     let layout = Layout::new(out);
-    let Gathered { rows, missing, refine, .. } = gather(def, &layout).map_err(merge_failure)?;
+    let Gathered {
+        rows,
+        missing,
+        refine,
+        ..
+    } = gather(def, &layout).map_err(merge_failure)?;
     let incomplete = !missing.is_empty() || refine.as_ref().is_some_and(|p| p.current().is_some());
     if incomplete || !plots {
         return Ok(serde_json::json!({ "missing": missing.len(), "figures": [], "notes": [] }));
@@ -251,8 +263,17 @@ pub fn sweep(
 ) -> PyResult<(String, Option<Py<PyAny>>)> {
     guard("sweep", || {
         let limits = Limits { max_runs };
-        let (def, opts) = options(path, text, source, out, threads, shard, flush_every_s, limits)
-            .map_err(Failure::into_err)?;
+        let (def, opts) = options(
+            path,
+            text,
+            source,
+            out,
+            threads,
+            shard,
+            flush_every_s,
+            limits,
+        )
+        .map_err(Failure::into_err)?;
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, rx) = mpsc::channel::<Msg>();
         let worker_stop = Arc::clone(&stop);
@@ -262,22 +283,23 @@ pub fn sweep(
             .map_err(|e| errors::brunel(format!("cannot start the sweep's thread: {e}")))?;
         let (mut done, mut total) = (0usize, 0usize);
         let mut result = None;
-        let on_message = |py: Python<'_>, m: Msg| -> PyResult<()> {
+        let on_message = |py: Python<'_>, m: Msg, stopped: bool| -> PyResult<()> {
+            // Once stopped, callbacks are not called again; the report is still taken.
             match m {
                 Msg::Started(todo) => {
                     total = done + todo;
-                    if let Some(p) = &progress {
+                    if let Some(p) = progress.as_ref().filter(|_| !stopped) {
                         p.call1(py, (done, total))?;
                     }
                 }
                 Msg::Done => {
                     done += 1;
-                    if let Some(p) = &progress {
+                    if let Some(p) = progress.as_ref().filter(|_| !stopped) {
                         p.call1(py, (done, total))?;
                     }
                 }
                 Msg::Warning(w) => {
-                    if let Some(f) = &warn {
+                    if let Some(f) = warn.as_ref().filter(|_| !stopped) {
                         f.call1(py, (w,))?;
                     }
                 }
@@ -285,7 +307,7 @@ pub fn sweep(
             }
             Ok(())
         };
-        let signal = wait_for(py, &rx, on_message, || {
+        let signal = wait_for(py, rx, on_message, || {
             stop.store(true, Ordering::SeqCst);
             true
         });
@@ -293,12 +315,19 @@ pub fn sweep(
         let json = match result {
             Some(Ok(json)) => json,
             Some(Err(f)) => return Err(signal.unwrap_or_else(|| f.into_err())),
-            None => return Err(signal.unwrap_or_else(|| errors::brunel("the sweep's thread ended without a report"))),
+            None => {
+                return Err(signal.unwrap_or_else(|| {
+                    errors::brunel("the sweep's thread ended without a report")
+                }))
+            }
         };
         // A KeyboardInterrupt (or a failing progress callback) stopped the sweep: finished
         // runs are committed; the Python layer raises `Interrupted` (or the callback's error)
         // with this report.
-        Ok((json.to_string(), signal.map(|e| e.into_value(py).into_any())))
+        Ok((
+            json.to_string(),
+            signal.map(|e| e.into_value(py).into_any()),
+        ))
     })
 }
 
@@ -401,11 +430,21 @@ impl SweepHandle {
     #[allow(clippy::type_complexity)]
     fn regime_grid(
         &self,
-    ) -> (String, Vec<f64>, Option<String>, Vec<f64>, Vec<Vec<Option<String>>>) {
+    ) -> (
+        String,
+        Vec<f64>,
+        Option<String>,
+        Vec<f64>,
+        Vec<Vec<Option<String>>>,
+    ) {
         let grid = regime_grid(&self.def, &self.rows);
         let cells = grid
             .into_iter()
-            .map(|row| row.into_iter().map(|c| c.map(|r| r.label().to_string())).collect())
+            .map(|row| {
+                row.into_iter()
+                    .map(|c| c.map(|r| r.label().to_string()))
+                    .collect()
+            })
             .collect();
         let x = &self.def.axes[0];
         let y = self.def.axes.get(1);

@@ -5,25 +5,29 @@
 
 use pyo3::prelude::*;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// How long the caller sleeps off the interpreter between checks.
 pub const SLICE: Duration = Duration::from_millis(100);
 
 /// Receives messages from `rx` until its sender hangs up (the worker ended), passing each to
-/// `on_message` with the GIL held. The first Python error, from `check_signals`
-/// (KeyboardInterrupt) or raised by `on_message` (a callback interrupted or failing), calls
-/// `on_stop` once, which tells the worker to stop; from then on messages are dropped, and if
-/// `on_stop` returned true the wait goes on until the worker ends. Returns that error.
+/// `on_message` with the GIL held, with whether the wait was stopped. The first Python error,
+/// from `check_signals` (KeyboardInterrupt) or raised by `on_message` (a callback interrupted
+/// or failing), calls `on_stop` once, which tells the worker to stop; later errors of
+/// `on_message` are dropped, and if `on_stop` returned true the wait goes on until the worker
+/// ends. Returns that first error.
 pub fn wait_for<M: Send>(
     py: Python<'_>,
-    rx: &Receiver<M>,
-    mut on_message: impl FnMut(Python<'_>, M) -> PyResult<()>,
+    rx: Receiver<M>,
+    mut on_message: impl FnMut(Python<'_>, M, bool) -> PyResult<()>,
     mut on_stop: impl FnMut() -> bool,
 ) -> Option<PyErr> {
     let mut stopped: Option<PyErr> = None;
+    // A Mutex makes the receiver shareable with the detached closure (`Ungil` needs `Sync`).
+    let rx = Mutex::new(rx);
     loop {
-        let got = py.detach(|| match rx.recv_timeout(SLICE) {
+        let got = py.detach(|| match rx.lock().expect("one user").recv_timeout(SLICE) {
             Ok(m) => Ok(Some(m)),
             Err(RecvTimeoutError::Timeout) => Ok(None),
             Err(RecvTimeoutError::Disconnected) => Err(()),
@@ -31,9 +35,11 @@ pub fn wait_for<M: Send>(
         let mut error = None;
         match got {
             Ok(Some(m)) => {
-                for m in std::iter::once(m).chain(rx.try_iter()) {
+                let more: Vec<M> = rx.lock().expect("one user").try_iter().collect();
+                for m in std::iter::once(m).chain(more) {
+                    let r = on_message(py, m, stopped.is_some() || error.is_some());
                     if stopped.is_none() && error.is_none() {
-                        error = on_message(py, m).err();
+                        error = r.err();
                     }
                 }
             }

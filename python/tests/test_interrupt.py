@@ -60,7 +60,7 @@ def test_no_sigint_handler_is_installed():
     import signal as s
 
     before = s.getsignal(s.SIGINT)
-    brunel.simulate(duration_ms=100, N_E=400, N_I=100, epsilon=0.2)
+    brunel.simulate(duration_ms=300, N_E=400, N_I=100, epsilon=0.2)
     assert s.getsignal(s.SIGINT) is before is s.default_int_handler
 
 

@@ -75,7 +75,7 @@ def test_zero_copy_hand_off(py_small):
     table.validate(full=True)
     assert table.column("rate_hz").chunks[0].buffers()[1].address == addr
     series = pl.DataFrame(t)["rate_hz"]
-    assert series._get_buffer_info()[0] == addr
+    assert series.to_numpy(allow_copy=False).__array_interface__["data"][0] == addr
     assert table.num_rows == len(t) == 6
     assert t.to_pandas()["regime"].tolist() == t.column("regime")
 
