@@ -187,3 +187,34 @@ fn run_partner(
         scaling,
     })
 }
+
+impl RunOutcome {
+    /// The run as `summary.json` holds it (`brunel simulate`, and `brunel.simulate()` in
+    /// Python): parameters, measures, regime, synchrony, partner, theory, work and timings.
+    pub fn summary_json(&self, model: &str, seed: u64, params: &ParamSet) -> serde_json::Value {
+        serde_json::json!({
+            "model": model,
+            "seed": seed,
+            "params": params.to_map(),
+            "overrides": params.overrides(),
+            "measures": self.measures,
+            "regime": self.regime.label(),
+            "synchrony": self.synchrony,
+            "partner": self.partner.as_ref().map(|p| serde_json::json!({
+                "N_E": p.n_e,
+                "seed": p.seed,
+                "measures": p.measures,
+                "scaling": p.scaling,
+            })),
+            "theory": self.prediction,
+            "work": {
+                "neuron_steps": self.work.neuron_steps,
+                "synaptic_events": self.work.synaptic_events,
+                "poisson_events": self.work.poisson_events,
+                "synapses": self.network.n_synapses(),
+            },
+            "timings_s": self.timings,
+            "version": env!("CARGO_PKG_VERSION"),
+        })
+    }
+}

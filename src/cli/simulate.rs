@@ -287,31 +287,7 @@ fn write_summary(
     params: &model::ParamSet,
     o: &RunOutcome,
 ) -> anyhow::Result<()> {
-    let summary = serde_json::json!({
-        "model": model,
-        "seed": seed,
-        "params": params.to_map(),
-        "overrides": params.overrides(),
-        "measures": o.measures,
-        "regime": o.regime.label(),
-        "synchrony": o.synchrony,
-        "partner": o.partner.as_ref().map(|p| serde_json::json!({
-            "N_E": p.n_e,
-            "seed": p.seed,
-            "measures": p.measures,
-            "scaling": p.scaling,
-        })),
-        "theory": o.prediction,
-        "work": {
-            "neuron_steps": o.work.neuron_steps,
-            "synaptic_events": o.work.synaptic_events,
-            "poisson_events": o.work.poisson_events,
-            "synapses": o.network.n_synapses(),
-        },
-        "timings_s": o.timings,
-        "version": env!("CARGO_PKG_VERSION"),
-    });
-    let text = serde_json::to_string_pretty(&summary)?;
+    let text = serde_json::to_string_pretty(&o.summary_json(model, seed, params))?;
     store::write_atomic(path, |f| {
         use std::io::Write;
         f.write_all(text.as_bytes())

@@ -60,6 +60,12 @@ pub fn write_faceted(
 
 /// The table of one set of lines (see [`write_boundaries`]).
 fn lines_frame(path: &Path, b: &Boundaries) -> Result<DataFrame, StoreError> {
+    boundaries_frame(b).map_err(StoreError::pq(path))
+}
+
+/// The lines of `b` as a table, the columns of [`write_boundaries`] (`brunel.boundaries()`
+/// in Python).
+pub fn boundaries_frame(b: &Boundaries) -> PolarsResult<DataFrame> {
     let (mut line, mut kind, mut segment, mut point) = (vec![], vec![], vec![], vec![]);
     let (mut g, mut eta, mut freq, mut nu0) = (vec![], vec![], vec![], vec![]);
     for (s, l) in b.lines.iter().enumerate() {
@@ -84,5 +90,4 @@ fn lines_frame(path: &Path, b: &Boundaries) -> Result<DataFrame, StoreError> {
         "frequency_hz" => freq,
         "nu0_hz" => nu0,
     )
-    .map_err(StoreError::pq(path))
 }

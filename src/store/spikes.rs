@@ -74,13 +74,9 @@ fn decode_sizes(text: &str) -> Option<Vec<(String, usize)>> {
     unique.then_some(sizes)
 }
 
-/// Writes the spikes of `rec` to `path` (atomically) with the schema's metadata and `extra`.
-pub fn write_spikes(
-    path: &Path,
-    tmp: Option<&Path>,
-    rec: &Recording,
-    extra: &[(String, String)],
-) -> Result<(), StoreError> {
+/// The spikes of `rec` as a table: `population`, `neuron` (index within it) and `time_ms`,
+/// in the recording's order (the columns of a spike file).
+pub fn spikes_frame(rec: &Recording) -> PolarsResult<DataFrame> {
     let mut pop = Vec::new();
     let mut neuron = Vec::new();
     let mut time = Vec::new();
@@ -91,8 +87,17 @@ pub fn write_spikes(
             time.push(s as f64 * rec.dt_ms);
         }
     }
-    let mut df = df!("population" => pop, "neuron" => neuron, "time_ms" => time)
-        .map_err(StoreError::pq(path))?;
+    df!("population" => pop, "neuron" => neuron, "time_ms" => time)
+}
+
+/// Writes the spikes of `rec` to `path` (atomically) with the schema's metadata and `extra`.
+pub fn write_spikes(
+    path: &Path,
+    tmp: Option<&Path>,
+    rec: &Recording,
+    extra: &[(String, String)],
+) -> Result<(), StoreError> {
+    let mut df = spikes_frame(rec).map_err(StoreError::pq(path))?;
     let mut md = vec![
         (DT_KEY.to_string(), rec.dt_ms.to_string()),
         (

@@ -9,6 +9,7 @@
 //!   peak, in units of the Poisson floor.
 //! - [`boundaries`]: the lines of Brunel's Fig. 2 over a (g, eta) region (Hopf, saddle-node,
 //!   the quiescent rate cut and the regularity line), traced by continuation.
+//! - [`summary`]: the stationary states and their stability as one JSON object.
 //!
 //! Everything is re-exported here, so `crate::theory::stationary_states` and the like keep
 //! working.
@@ -17,6 +18,8 @@ pub mod boundaries;
 pub mod spectrum;
 pub mod stability;
 pub mod stationary;
+pub mod summary;
 
 pub use stability::*;
 pub use stationary::*;
+pub use summary::theory_json;
