@@ -6,47 +6,8 @@
 mod common;
 use common::*;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn spawn(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Child {
-    let mut c = Command::new(bin());
-    c.args(args)
-        .current_dir(cwd)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.spawn().unwrap()
-}
-
-/// Waits for a child at most `limit_s` seconds; a child still running then is killed and the
-/// test fails (a hang).
-fn finish(mut child: Child, limit_s: u64, what: &str) -> Output {
-    let t0 = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if t0.elapsed() > Duration::from_secs(limit_s) {
-            let _ = child.kill();
-            panic!("{what}: still running after {limit_s} s (a hang)");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn run_env(args: &[&str], cwd: &Path, env: &[(&str, &str)], limit_s: u64) -> Output {
-    finish(spawn(args, cwd, env), limit_s, &args.join(" "))
-}
-
-/// [`run_env`] that must succeed.
-fn run_ok(args: &[&str], cwd: &Path, env: &[(&str, &str)], limit_s: u64) -> Output {
-    let o = run_env(args, cwd, env, limit_s);
-    assert!(o.status.success(), "{}: {}", args.join(" "), stderr(&o));
-    o
-}
 
 fn part_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(dir.join("data"))
@@ -186,42 +147,6 @@ fn a_failed_or_panicking_run_is_recorded_and_costs_no_other_run() {
     );
     run_ok(&["merge", "a", "--no-plots"], &d, &[], 60);
     std::fs::remove_dir_all(&d).unwrap();
-}
-
-/// A small tmpfs mounted for a test, unmounted on drop. Tests run as root here and in CI.
-struct SmallDisk(std::path::PathBuf);
-
-impl SmallDisk {
-    fn mount(at: &Path, size: &str) -> SmallDisk {
-        std::fs::create_dir_all(at).unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        assert!(
-            ok,
-            "cannot mount a tmpfs at {} (the disk-full test needs root)",
-            at.display()
-        );
-        SmallDisk(at.to_path_buf())
-    }
-    fn resize(&self, size: &str) {
-        let ok = Command::new("mount")
-            .args(["-o", &format!("remount,size={size}")])
-            .arg(&self.0)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
 }
 
 #[test]

@@ -1,89 +1,14 @@
 //! Hostile cases for the store side of a results folder (issue 20): a full disk whose space
 //! comes back during the retry window, links and non-regular files planted where brunel
-//! writes or reads, refusals that must leave the folder as it was, and kills at every phase
-//! of a point and its partner run. Each test runs the real binary in a scratch folder.
+//! writes or reads, and refusals that must leave the folder as it was. Each test runs the real binary in a scratch folder.
 
 mod common;
 use common::*;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn spawn(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Child {
-    let mut c = Command::new(bin());
-    c.args(args)
-        .current_dir(cwd)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.spawn().unwrap()
-}
-
-/// Waits for a child at most `limit_s` seconds; one still running then is killed and the
-/// test fails (a hang).
-fn finish(mut child: Child, limit_s: u64, what: &str) -> Output {
-    let t0 = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if t0.elapsed() > Duration::from_secs(limit_s) {
-            let _ = child.kill();
-            panic!("{what}: still running after {limit_s} s (a hang)");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn run_env(args: &[&str], cwd: &Path, env: &[(&str, &str)], limit_s: u64) -> Output {
-    finish(spawn(args, cwd, env), limit_s, &args.join(" "))
-}
-
-fn run_ok(args: &[&str], cwd: &Path, limit_s: u64) -> Output {
-    let o = run_env(args, cwd, &[], limit_s);
-    assert!(o.status.success(), "{}: {}", args.join(" "), stderr(&o));
-    o
-}
-
-/// A small tmpfs mounted for a test, unmounted on drop (tests run as root here and in CI).
-struct SmallDisk(PathBuf);
-
-impl SmallDisk {
-    fn mount(at: &Path, size: &str) -> SmallDisk {
-        std::fs::create_dir_all(at).unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(at)
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        assert!(ok, "cannot mount a tmpfs at {} (needs root)", at.display());
-        SmallDisk(at.to_path_buf())
-    }
-    /// Fills the disk, then frees `free_bytes` of it again.
-    fn fill_leaving(&self, free_bytes: u64) -> PathBuf {
-        let fill = self.0.join("fill");
-        let _ = Command::new("dd")
-            .args(["if=/dev/zero", "bs=4k", "count=100000"])
-            .arg(format!("of={}", fill.display()))
-            .stderr(Stdio::null())
-            .status();
-        let f = std::fs::OpenOptions::new().write(true).open(&fill).unwrap();
-        let len = f.metadata().unwrap().len();
-        f.set_len(len.saturating_sub(free_bytes)).unwrap();
-        fill
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
 
 /// stderr of a child, read line by line as it comes (so a test can act on a message).
 fn tee_stderr(child: &mut Child) -> Arc<Mutex<String>> {
@@ -113,7 +38,12 @@ fn a_full_disk_whose_space_comes_back_during_the_retries_completes_with_exit_0()
     let d = scratch("retryok");
     let def = no_spikes(small_sweep("ro", 3, 2, 1, 300.0, 400));
     std::fs::write(d.join("s.toml"), &def).unwrap();
-    run_ok(&["sweep", "s.toml", "--out", "ref", "--no-plots"], &d, 300);
+    run_ok(
+        &["sweep", "s.toml", "--out", "ref", "--no-plots"],
+        &d,
+        &[],
+        300,
+    );
     let reference = rows(&d.join("ref"));
     let disk = SmallDisk::mount(&d.join("disk"), "1m");
     // Room for definition.toml, the lock and the write probe, not for a part file.
@@ -186,7 +116,12 @@ fn planted_huge_files_are_refused_or_quarantined_without_being_read() {
     // damaged part file it left out (which breaks a dataset reader of data/).
     let d = scratch("hugefiles");
     std::fs::write(d.join("s.toml"), small_sweep("hf", 2, 1, 1, 300.0, 400)).unwrap();
-    run_ok(&["sweep", "s.toml", "--out", "x", "--no-plots"], &d, 120);
+    run_ok(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
     let reference = rows(&d.join("x"));
     let big = d.join("x/data/big.parquet");
     let f = std::fs::File::create(&big).unwrap();
@@ -199,7 +134,12 @@ fn planted_huge_files_are_refused_or_quarantined_without_being_read() {
         err.contains("big.parquet") && err.contains("damaged") && err.contains("no Parquet footer"),
         "{err}"
     );
-    let o = run_ok(&["sweep", "s.toml", "--out", "x", "--no-plots"], &d, 60);
+    let o = run_ok(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        60,
+    );
     assert!(
         stderr(&o).contains("quarantine/big.parquet.1"),
         "{}",
@@ -242,8 +182,18 @@ fn a_folder_refused_for_a_foreign_part_has_no_part_quarantined_first() {
     let d = scratch("refusequar");
     std::fs::write(d.join("s.toml"), small_sweep("rq", 2, 1, 1, 300.0, 400)).unwrap();
     std::fs::write(d.join("o.toml"), small_sweep("other", 2, 1, 1, 300.0, 400)).unwrap();
-    run_ok(&["sweep", "s.toml", "--out", "x", "--no-plots"], &d, 120);
-    run_ok(&["sweep", "o.toml", "--out", "o", "--no-plots"], &d, 120);
+    run_ok(
+        &["sweep", "s.toml", "--out", "x", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
+    run_ok(
+        &["sweep", "o.toml", "--out", "o", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
     std::fs::write(d.join("x/data/a-damaged.parquet"), "not parquet").unwrap();
     let foreign = std::fs::read_dir(d.join("o/data"))
         .unwrap()
