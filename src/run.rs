@@ -24,6 +24,13 @@ pub enum RunError {
     /// `[classifier] synchrony = "size"` at a point where no partner run is possible.
     #[error("synchrony = \"size\" needs a partner run at N/partner_factor, but {0}; use synchrony = \"auto\" or \"fano\"")]
     NoPartner(String),
+    /// The partner run at N/partner_factor failed after the run itself succeeded: the point
+    /// has no synchrony label, so it is a failed run like any other.
+    #[error("the partner run at N_E = {n_e} (seed {seed}, for the size test of synchrony) failed: {why}")]
+    Partner { n_e: f64, seed: u64, why: String },
+    /// A failure injected by a test (`BRUNEL_FAULT_PARTNERS`); never in normal use.
+    #[error("{0}")]
+    Injected(&'static str),
 }
 
 /// The mean-field prediction for a run (model `brunel` only).
@@ -124,9 +131,13 @@ pub fn run(
     let partner = match plan {
         PartnerPlan::Run(p) if active => {
             let held = spec.memory_estimate_bytes();
-            Some(run_partner(
-                model, &p, seed, &measures, held, analysis, classifier,
-            )?)
+            let n_e = p.get("N_E");
+            let partner = run_partner(model, &p, seed, &measures, held, analysis, classifier);
+            Some(partner.map_err(|e| RunError::Partner {
+                n_e,
+                seed: partner_seed(seed),
+                why: e.to_string(),
+            })?)
         }
         _ => None,
     };
@@ -174,6 +185,7 @@ fn run_partner(
     let spec = model.spec(params)?;
     spec.validate()?;
     let seed = partner_seed(seed);
+    partner_fault::inject()?;
     let network = network::build(&spec, seed)?;
     let budget = crate::model::memory_limit_bytes() - held_bytes - spec.memory_estimate_bytes();
     let (recording, _) =
@@ -186,6 +198,48 @@ fn run_partner(
         measures,
         scaling,
     })
+}
+
+/// Fault injection for tests of partner runs, in the manner of `BRUNEL_FAULT_RUNS`:
+/// `BRUNEL_FAULT_PARTNERS="2,~4"` makes the partner that starts 3rd in this process fail and
+/// every partner from the 5th on wait (up to 120 s, creating the file named by
+/// `BRUNEL_FAULT_PARTNER_MARK`, if set, while it waits), so a test can kill a sweep whose
+/// runs have finished but whose partners have not. Unset in normal use.
+mod partner_fault {
+    use super::RunError;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+
+    pub(super) fn inject() -> Result<(), RunError> {
+        let Ok(spec) = std::env::var("BRUNEL_FAULT_PARTNERS") else {
+            return Ok(());
+        };
+        let k = STARTED.fetch_add(1, Ordering::SeqCst);
+        for p in spec.split(',').map(str::trim) {
+            if let Some(from) = p.strip_prefix('~').and_then(|n| n.parse::<usize>().ok()) {
+                if k >= from {
+                    hold();
+                }
+            } else if p.parse::<usize>() == Ok(k) {
+                return Err(RunError::Injected(
+                    "injected failure (BRUNEL_FAULT_PARTNERS)",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn hold() {
+        if let Ok(mark) = std::env::var("BRUNEL_FAULT_PARTNER_MARK") {
+            let _ = std::fs::write(mark, b"held");
+        }
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(120) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl RunOutcome {
