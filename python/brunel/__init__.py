@@ -391,8 +391,10 @@ def sweep(definition: str | os.PathLike | Mapping | None = None, out: str | os.P
             else f"brunel.sweep(<the same dict>, out={str(out_dir)!r}"
         call += f", shard={shard!r})" if shard else ")"
         done = report["done_before"] + report["done_now"]
-        why = (f"stopped: results could not be written ({report['write_error']})"
-               if report["write_error"] else "stopped by KeyboardInterrupt")
+        drawing = report.get("finish", {}).get("stopped")
+        why = (f"stopped: results could not be written ({report['write_error']})" if report["write_error"]
+               else f"stopped by KeyboardInterrupt while drawing figures, after every run was committed ({drawing})"
+               if drawing else "stopped by KeyboardInterrupt")
         raise Interrupted(f"{why}: {done} of {report['shard_runs']} runs of this shard are complete "
                           f"in {out_dir}; resume with: {call}", done, report["shard_runs"], call, out_dir)
     return Sweep(_core.load(str(out_dir), int(max_runs)), report)

@@ -207,8 +207,15 @@ fn finish(
     if incomplete || !plots {
         return Ok(serde_json::json!({ "missing": missing.len(), "figures": [], "notes": [] }));
     }
-    let drawn = draw_all(def, &layout, &rows, &|| stop.load(Ordering::SeqCst))
-        .map_err(|e| Failure::Results(format!("{e:#}")))?;
+    let drawn = match draw_all(def, &layout, &rows, &|| stop.load(Ordering::SeqCst)) {
+        Ok(drawn) => drawn,
+        // Every run is committed; only figures are missing. The Python layer raises
+        // `Interrupted` saying so, and the same call (or `brunel plot`) draws them.
+        Err(e) if e.is::<brunel::sweep::report::DrawingStopped>() => {
+            return Ok(serde_json::json!({ "missing": 0, "figures": [], "notes": [], "stopped": e.to_string() }));
+        }
+        Err(e) => return Err(Failure::Results(format!("{e:#}"))),
+    };
     Ok(serde_json::json!({
         "missing": 0,
         "figures": drawn.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
