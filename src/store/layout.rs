@@ -55,7 +55,7 @@ impl Layout {
     /// part damaged twice keeps both copies. Returns the new path.
     pub fn quarantine_file(&self, file: &Path) -> Result<PathBuf, StoreError> {
         let q = self.quarantine();
-        std::fs::create_dir_all(&q).map_err(StoreError::io(&q))?;
+        sub_folder(&q)?;
         let name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -92,7 +92,7 @@ impl Layout {
             self.locks(),
             self.tmp(),
         ] {
-            std::fs::create_dir_all(&d).map_err(StoreError::io(&d))?;
+            sub_folder(&d)?;
         }
         // Prove we can write here before any simulation starts.
         let probe = self
@@ -308,6 +308,18 @@ pub fn tmp_name(tmp_dir: &Path, path: &Path) -> PathBuf {
     crate::store::temp_name_in(tmp_dir, path)
 }
 
+/// Creates the folder `d` (and its parents) unless it exists; refuses a symbolic link in its
+/// place, so that nothing is written outside the results folder.
+pub fn sub_folder(d: &Path) -> Result<(), StoreError> {
+    if let Ok(m) = d.symlink_metadata() {
+        if m.file_type().is_symlink() {
+            let target = std::fs::read_link(d).map_or_else(|_| "?".into(), |t| t.display().to_string());
+            return Err(StoreError::Linked { path: d.display().to_string(), target });
+        }
+    }
+    std::fs::create_dir_all(d).map_err(StoreError::io(d))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,3 +392,4 @@ mod tests {
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
+

@@ -28,6 +28,10 @@ pub enum StoreError {
     /// hand-edited file): its checksum or structure does not match.
     #[error("{path}: damaged: {message}")]
     Damaged { path: String, message: String },
+    /// A sub-folder of a results folder that is a symbolic link: brunel writes only inside
+    /// the folder, so it refuses rather than write wherever the link points.
+    #[error("{path} is a symbolic link (to {target}); brunel writes only inside the results folder, never through a link: replace the link with a folder")]
+    Linked { path: String, target: String },
 }
 
 /// Words for the io errors a user can act on.

@@ -43,7 +43,7 @@ pub fn draw_all(
     stop: &dyn Fn() -> bool,
 ) -> anyhow::Result<Drawn> {
     let dir = layout.plots();
-    std::fs::create_dir_all(&dir).map_err(crate::store::StoreError::io(&dir))?;
+    crate::store::layout::sub_folder(&dir)?;
     let mut d = Drawing {
         def,
         layout,

@@ -116,9 +116,7 @@ pub fn restore_definition(dir: &Path) -> Result<std::path::PathBuf, MergeError> 
     };
     let path = layout.definition();
     let tmp_dir = layout.tmp();
-    std::fs::create_dir_all(&tmp_dir)
-        .map_err(crate::store::StoreError::io(&tmp_dir))
-        .map_err(SweepError::from)?;
+    crate::store::layout::sub_folder(&tmp_dir).map_err(SweepError::from)?;
     let tmp = tmp_name(&tmp_dir, &path);
     let write = |f: &mut std::fs::File| {
         use std::io::Write;
@@ -233,9 +231,7 @@ pub fn merge(dir: &Path, limits: &Limits) -> Result<(Vec<Row>, Vec<String>), Mer
         (META_KEY.to_string(), prov),
         (HASH_KEY.to_string(), def.hash.clone()),
     ];
-    std::fs::create_dir_all(layout.tmp())
-        .map_err(crate::store::StoreError::io(&layout.tmp()))
-        .map_err(SweepError::from)?;
+    crate::store::layout::sub_folder(&layout.tmp()).map_err(SweepError::from)?;
     write_part(&tmp_name(&layout.tmp(), &path), &path, &rows, &md).map_err(SweepError::from)?;
     Ok((rows, damaged))
 }
