@@ -100,7 +100,7 @@ if lines is not None and len(gs) > 1 and len(etas) > 1:
             k = np.flatnonzero(ok)[ok.sum() // 2]
             axes[2].annotate(name, (gx[k], ey[k]), fontsize=6)
 for name in labels:
-    axes[2].plot([], [], "s", color=brunel.REGIME_COLOURS[name], label=name)
+    axes[2].plot([], [], "s", color=brunel.REGIME_COLOURS[name], markeredgecolor="0.4", label=name)
 axes[2].legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)  # beside the map, not over it
 fig.tight_layout()
 out = root / "plots" / "notebook_phase_diagram.png"
