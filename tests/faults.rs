@@ -621,16 +621,31 @@ fn figures_replace_links_instead_of_following_them_and_errors_name_paths() {
         let o = run_env(args, &d, &[], 60);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains("x/plots is a symbolic link"), "{args:?}: {err}");
-        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0, "{args:?} wrote outside");
+        assert!(
+            err.contains("x/plots is a symbolic link"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_dir(&outside).unwrap().count(),
+            0,
+            "{args:?} wrote outside"
+        );
     }
     std::fs::remove_file(d.join("x/plots")).unwrap();
     std::fs::remove_dir_all(d.join("x/tmp")).unwrap();
     std::os::unix::fs::symlink("../outside", d.join("x/tmp")).unwrap();
     let o = run_env(&["merge", "x", "--no-plots"], &d, &[], 60);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("x/tmp is a symbolic link"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0, "merge wrote outside");
+    assert!(
+        stderr(&o).contains("x/tmp is a symbolic link"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "merge wrote outside"
+    );
     std::fs::remove_dir_all(&d).unwrap();
 }
 

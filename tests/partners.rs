@@ -37,7 +37,12 @@ fn text(r: &Row, col: &str) -> String {
 fn reference(name: &str) -> (std::path::PathBuf, Vec<Row>) {
     let d = scratch(name);
     std::fs::write(d.join("s.toml"), small_sweep(name, 2, 3, 1, 300.0, 400)).unwrap();
-    run_ok(&["sweep", "s.toml", "--out", "ref", "--no-plots"], &d, &[], 120);
+    run_ok(
+        &["sweep", "s.toml", "--out", "ref", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
     let rows = rows(&d.join("ref"));
     // Every point had its partner: N/4 with its own seed derived from the run's.
     assert_eq!(rows.len(), 6);
@@ -60,7 +65,15 @@ fn assert_same(got: &[Row], want: &[Row], what: &str) {
 fn a_failing_partner_marks_its_point_failed_and_says_why() {
     let (d, want) = reference("partner-fail");
     let o = run_env(
-        &["sweep", "s.toml", "--out", "a", "--no-plots", "--threads", "1"],
+        &[
+            "sweep",
+            "s.toml",
+            "--out",
+            "a",
+            "--no-plots",
+            "--threads",
+            "1",
+        ],
         &d,
         &[("BRUNEL_FAULT_PARTNERS", "2")],
         120,
@@ -69,8 +82,15 @@ fn a_failing_partner_marks_its_point_failed_and_says_why() {
     assert!(o.status.success(), "{err}");
     assert!(err.contains("1 run(s) failed"), "{err}");
     let got = rows(&d.join("a"));
-    let failed: Vec<&Row> = got.iter().filter(|r| text(r, "regime") == "failed").collect();
-    assert_eq!(failed.len(), 1, "exactly the point of the failing partner fails");
+    let failed: Vec<&Row> = got
+        .iter()
+        .filter(|r| text(r, "regime") == "failed")
+        .collect();
+    assert_eq!(
+        failed.len(),
+        1,
+        "exactly the point of the failing partner fails"
+    );
     let why = text(failed[0], "error");
     assert!(
         why.contains("the partner run at N_E = 100")
@@ -95,7 +115,14 @@ fn a_kill_while_partners_run_loses_nothing_committed_and_resumes_to_the_same_row
     let mark = d.join("held");
     let mut child = spawn(
         &[
-            "sweep", "s.toml", "--out", "a", "--no-plots", "--threads", "1", "--flush-every-s",
+            "sweep",
+            "s.toml",
+            "--out",
+            "a",
+            "--no-plots",
+            "--threads",
+            "1",
+            "--flush-every-s",
             "0.01",
         ],
         &d,
@@ -106,13 +133,21 @@ fn a_kill_while_partners_run_loses_nothing_committed_and_resumes_to_the_same_row
     );
     let start = Instant::now();
     while !mark.exists() {
-        assert!(start.elapsed() < Duration::from_secs(60), "no partner was held");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no partner was held"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(200));
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let o = run_ok(&["sweep", "s.toml", "--out", "a", "--no-plots"], &d, &[], 120);
+    let o = run_ok(
+        &["sweep", "s.toml", "--out", "a", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
     let err = stderr(&o);
     assert!(
         err.contains("3 runs done now, 3 were already complete"),
@@ -127,7 +162,15 @@ fn shards_keep_each_point_with_its_partner_and_merge_to_the_same_rows() {
     let (d, want) = reference("partner-shards");
     for shard in ["0/2", "1/2"] {
         run_ok(
-            &["sweep", "s.toml", "--out", "a", "--no-plots", "--shard", shard],
+            &[
+                "sweep",
+                "s.toml",
+                "--out",
+                "a",
+                "--no-plots",
+                "--shard",
+                shard,
+            ],
             &d,
             &[],
             120,
@@ -151,7 +194,12 @@ fn a_damaged_part_with_partner_columns_is_quarantined_and_redone_the_same() {
     let k = bytes.len() / 2;
     bytes[k] ^= 0x55;
     std::fs::write(&part, &bytes).unwrap();
-    let o = run_ok(&["sweep", "s.toml", "--out", "ref", "--no-plots"], &d, &[], 120);
+    let o = run_ok(
+        &["sweep", "s.toml", "--out", "ref", "--no-plots"],
+        &d,
+        &[],
+        120,
+    );
     assert!(stderr(&o).contains("quarantine"), "{}", stderr(&o));
     assert_same(&rows(&d.join("ref")), &want, "after quarantine and redo");
     assert!(Path::new(&d.join("ref").join("quarantine")).is_dir());

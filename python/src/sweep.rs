@@ -212,7 +212,9 @@ fn finish(
         // Every run is committed; only figures are missing. The Python layer raises
         // `Interrupted` saying so, and the same call (or `brunel plot`) draws them.
         Err(e) if e.is::<brunel::sweep::report::DrawingStopped>() => {
-            return Ok(serde_json::json!({ "missing": 0, "figures": [], "notes": [], "stopped": e.to_string() }));
+            return Ok(
+                serde_json::json!({ "missing": 0, "figures": [], "notes": [], "stopped": e.to_string() }),
+            );
         }
         Err(e) => return Err(Failure::Results(format!("{e:#}"))),
     };

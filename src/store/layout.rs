@@ -313,8 +313,12 @@ pub fn tmp_name(tmp_dir: &Path, path: &Path) -> PathBuf {
 pub fn sub_folder(d: &Path) -> Result<(), StoreError> {
     if let Ok(m) = d.symlink_metadata() {
         if m.file_type().is_symlink() {
-            let target = std::fs::read_link(d).map_or_else(|_| "?".into(), |t| t.display().to_string());
-            return Err(StoreError::Linked { path: d.display().to_string(), target });
+            let target =
+                std::fs::read_link(d).map_or_else(|_| "?".into(), |t| t.display().to_string());
+            return Err(StoreError::Linked {
+                path: d.display().to_string(),
+                target,
+            });
         }
     }
     std::fs::create_dir_all(d).map_err(StoreError::io(d))
@@ -392,4 +396,3 @@ mod tests {
         std::fs::remove_dir_all(&root).unwrap();
     }
 }
-
