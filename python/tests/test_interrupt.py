@@ -20,7 +20,8 @@ CHILD = textwrap.dedent("""
     def progress(done, total):
         print("progress", done, total, flush=True)
     try:
-        brunel.sweep(sys.argv[1], out=sys.argv[2], threads=1, progress=progress, plots=False)
+        brunel.sweep(sys.argv[1], out=sys.argv[2], threads=1, progress=progress,
+                     plots=sys.argv[3] == "plots")
         print(json.dumps({"finished": True}), flush=True)
     except brunel.Interrupted as e:
         assert isinstance(e, KeyboardInterrupt)
@@ -35,7 +36,7 @@ def frame(table):
 
 def test_sigint_mid_sweep_then_resume_gives_the_cli_rows(cli, many, tmp_path):
     out = tmp_path / "py"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(many), str(out)],
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(many), str(out), "no-plots"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # Wait for the second finished run, then interrupt as Ctrl-C would.
     for line in child.stdout:
@@ -108,24 +109,12 @@ def test_python_and_cli_on_one_folder_one_is_refused_naming_the_other(cli, many,
                         null_equal=True), "a row read mid-sweep differs from the committed one"
 
 
-DRAWING_CHILD = textwrap.dedent("""
-    import json, sys
-    import brunel
-    def progress(done, total):
-        print("progress", done, total, flush=True)
-    try:
-        brunel.sweep(sys.argv[1], out=sys.argv[2], threads=1, progress=progress, plots=True)
-        print(json.dumps({"finished": True}), flush=True)
-    except brunel.Interrupted as e:
-        print(json.dumps({"done": e.done, "total": e.total, "resume": e.resume, "message": str(e)}), flush=True)
-""")
-
 
 def test_keyboard_interrupt_while_drawing_leaves_a_complete_resumable_folder(small, tmp_path):
     # The regime map's theory trace takes seconds: a SIGINT right after the last run lands
     # while the figures are drawn.
     out = tmp_path / "drawing"
-    child = subprocess.Popen([sys.executable, "-c", DRAWING_CHILD, str(small), str(out)],
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(small), str(out), "plots"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in child.stdout:
         if line.startswith("progress"):
